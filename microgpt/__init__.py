@@ -1,0 +1,44 @@
+"""microgpt: a complete GPT, trained and sampled in pure Python, one module per chapter.
+
+Modules in chapter order: ``data`` -> ``tokenizer`` -> ``autograd`` -> ``layers``
+-> ``attention`` -> ``mlp`` -> ``residuals`` -> ``model`` -> ``optim`` -> ``train``
+-> ``sample`` -> ``checkpoint``; ``engines`` picks how the model is computed.
+"""
+from .errors import MicrogptError
+from .data import load_docs, make_rng, parse_docs, shuffle_docs
+from .tokenizer import Tokenizer
+from .autograd import Value
+from .layers import linear, rmsnorm, softmax
+from .attention import KVCache, attention_head, multi_head_attention
+from .mlp import mlp
+from .residuals import block
+from .model import GPT, GPTConfig, count_params, init_weights, param_shapes
+from .optim import SGD, Adam, linear_decay
+from .train import train
+from .sample import generate, generate_ids, generate_many, next_token_probs
+from .checkpoint import load_checkpoint, save_checkpoint
+from .engines import ENGINES, make_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MicrogptError", "load_docs", "make_rng", "parse_docs", "shuffle_docs", "Tokenizer", "Value",
+    "linear", "rmsnorm", "softmax", "KVCache", "attention_head", "multi_head_attention", "mlp", "block",
+    "GPT", "GPTConfig", "count_params", "init_weights", "param_shapes", "SGD", "Adam", "linear_decay",
+    "train", "generate", "generate_ids", "generate_many", "next_token_probs", "load_checkpoint",
+    "save_checkpoint", "ENGINES", "make_model", "setup",
+]
+
+
+def setup(seed=42, path=None, engine="scalar", config=None):
+    """The reference setup in one call: seeded rng, shuffled docs, tokenizer, fresh model.
+
+    Returns ``(model, docs, tokenizer, rng)``; the rng continues the same stream
+    (use it for sampling after training, as microgpt does).
+    """
+    rng = make_rng(seed)
+    docs = shuffle_docs(load_docs(path), rng)
+    tokenizer = Tokenizer.from_docs(docs)
+    config = config or GPTConfig(vocab_size=tokenizer.vocab_size)
+    model = make_model(engine, config, init_weights(config, rng))
+    return model, docs, tokenizer, rng

@@ -1,0 +1,105 @@
+"""Chapter 3, autograd: a scalar ``Value`` that remembers how it was computed.
+
+Every operation builds a node holding its result, the nodes it came from
+(``_children``) and the derivative of the result with respect to each of them
+(``_local_grads``). ``backward()`` then walks the graph from the output back to
+the inputs and applies the chain rule, one line per edge::
+
+    child.grad += local_grad * node.grad
+
+Only +, *, **, log, exp and relu are primitive; negation, subtraction and
+division are built from them, exactly as the reference microgpt does, so the
+floating-point results agree bit for bit.
+"""
+import math
+
+
+class Value:
+    """A scalar in a computation graph, with the gradient of the final output with respect to it."""
+
+    __slots__ = ("data", "grad", "_children", "_local_grads")
+
+    def __init__(self, data, children=(), local_grads=()):
+        self.data = data                  # the number this node holds
+        self.grad = 0                     # d(output)/d(this node), filled by backward()
+        self._children = children         # the nodes this one was computed from
+        self._local_grads = local_grads   # d(this node)/d(each child), same order
+
+    # -- primitive operations: result, local gradients, done -----------------
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data + other.data, (self, other), (1, 1))
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data))
+
+    def __pow__(self, exponent):
+        assert isinstance(exponent, (int, float)), "only plain-number exponents are supported"
+        return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),))
+
+    def log(self):
+        return Value(math.log(self.data), (self,), (1 / self.data,))
+
+    def exp(self):
+        e = math.exp(self.data)
+        return Value(e, (self,), (e,))
+
+    def relu(self):
+        # NOTE: the gradient at exactly 0 is taken to be 0 (the input must be > 0 to pass gradient).
+        return Value(max(0, self.data), (self,), (float(self.data > 0),))
+
+    # -- built from the primitives ------------------------------------------
+    def __neg__(self):
+        return self * -1
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __truediv__(self, other):
+        return self * other ** -1
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return other + (-self)
+
+    def __rtruediv__(self, other):
+        return other * self ** -1
+
+    # -- the backward pass -----------------------------------------------------
+    def topological_order(self):
+        """Every node reachable from this one, children before parents.
+
+        A depth-first post-order walk, children in operand order, written with an
+        explicit stack so deep graphs do not hit Python's recursion limit.
+        """
+        order, visited = [], set()
+        stack = [(self, 0)]
+        visited.add(id(self))
+        while stack:
+            node, i = stack.pop()
+            if i < len(node._children):
+                stack.append((node, i + 1))
+                child = node._children[i]
+                if id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, 0))
+            else:
+                order.append(node)
+        return order
+
+    def backward(self):
+        """Fill ``.grad`` of every node that this one depends on (the chain rule, in reverse order)."""
+        order = self.topological_order()
+        self.grad = 1
+        for node in reversed(order):
+            for child, local_grad in zip(node._children, node._local_grads):
+                child.grad += local_grad * node.grad
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"

@@ -1,0 +1,9 @@
+"""The one exception type the package raises for bad input.
+
+Every message is a single line that says what was wrong and what to do about it;
+the command line prints it as ``microgpt: error: <message>`` and exits with code 2.
+"""
+
+
+class MicrogptError(ValueError):
+    """Bad input: a one-line message saying what to fix."""
