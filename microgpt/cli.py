@@ -89,6 +89,17 @@ def _check_writable(path, flag):
         raise MicrogptError(f"{flag} {path!r} is a directory; give a file name")
 
 
+def _write(line):
+    """Print a line above the progress bar (tqdm.write keeps the bar intact) or plainly."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        print(line, flush=True)
+    else:
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
+
+
 def cmd_train(args):
     from .checkpoint import atomic_write_text, save_checkpoint
     from .data import load_docs, make_rng, shuffle_docs
@@ -114,7 +125,7 @@ def cmd_train(args):
 
     def report(step, loss):
         if step == 0 or (step + 1) % args.print_every == 0 or step + 1 == last:
-            print(f"step {step + 1:5d} / {args.steps} | loss {loss:.4f}", flush=True)
+            _write(f"step {step + 1:5d} / {args.steps} | loss {loss:.4f}")
 
     last = args.steps if args.stop_after is None else min(args.steps, args.stop_after)
 
