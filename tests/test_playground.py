@@ -1,0 +1,381 @@
+"""The in-browser playground (book/playground.md), driven in headless Chromium.
+
+Builds the book with ``PYODIDE=local`` (Pyodide from the npm package, fetched by
+``make pyodide``) into a temporary folder, serves it on 127.0.0.1 and drives the page
+with Playwright and Debian's Chromium (/usr/bin/chromium; never ``playwright install``).
+Any request leaving 127.0.0.1 fails the test that made it. Without Chromium (or the
+``playwright`` package) these tests skip, except under ``CI=true``, where they fail.
+"""
+import functools
+import http.server
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+import playground_assets  # noqa: E402  (the Sphinx hook: Pyodide version and cache folder)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 # Belt and braces: no host name but 127.0.0.1 resolves (the route below records them).
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+PAGE = "book/playground.html"
+# Console errors from the book's theme on every page, not from the playground:
+# sphinx-thebe 0.3.1 inserts its config <script> twice under Sphinx 7, and
+# pydata-sphinx-theme reports an unset theme mode before defaulting to "auto".
+THEME_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared", "Got invalid theme mode")
+
+
+def _unavailable(reason):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the playground tests must run in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def playwright_api():
+    if not os.path.exists(CHROMIUM):
+        _unavailable(f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is missing: pip install -r requirements-test.txt")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api):
+    b = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The book built with PYODIDE=local into a temporary folder: its _build/html path."""
+    cache = playground_assets.local_pyodide_dir()
+    if not all((cache / f).is_file() for f in playground_assets.PYODIDE_FILES):
+        # `make test` fetches it first; a bare `pytest` run may not have.
+        made = subprocess.run(["make", "-C", str(ROOT), "pyodide"], capture_output=True, text=True)
+        if made.returncode:
+            _unavailable(f"Pyodide is not in {cache} and `make pyodide` failed:\n{made.stderr[-2000:]}")
+    exe = pathlib.Path(sys.executable).parent / "jupyter-book"
+    exe = str(exe) if exe.exists() else shutil.which("jupyter-book")
+    if exe is None:
+        _unavailable("jupyter-book is not installed (pip install -r requirements.txt)")
+    out = tmp_path_factory.mktemp("playground-book")
+    env = dict(os.environ, PYODIDE="local", PYTHONWARNINGS="ignore")
+    result = subprocess.run([exe, "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    html = out / "_build" / "html"
+    assert result.returncode == 0 and (html / PAGE).exists(), (result.stdout + result.stderr)[-4000:]
+    return html
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """A loopback HTTP server on a free port; yields its base URL."""
+    handler = functools.partial(_Quiet, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def cli_losses(tmp_path_factory):
+    """The first 20 losses of `python -m microgpt train --engine fused --steps 1000 --stop-after 20`."""
+    log = tmp_path_factory.mktemp("cli") / "log.json"
+    subprocess.run([sys.executable, "-m", "microgpt", "train", "--engine", "fused", "--steps", "1000",
+                    "--stop-after", "20", "--seed", "42", "--samples", "0", "--log-json", str(log)],
+                   cwd=ROOT, check=True, capture_output=True)
+    return json.loads(log.read_text())["losses"]
+
+
+class Visit:
+    """One page visit: records console errors, failed responses and every request leaving loopback."""
+
+    def __init__(self, context, base):
+        self.errors, self.external, self.bad_responses, self.seen = [], [], [], []
+        self.page = context.new_page()
+        self.page.route("**/*", self._route)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.page.on("response", self._response)
+        self.page.goto(base + PAGE)
+        self.page.wait_for_function("window.mgPlayground && window.mgPlayground.info !== null "
+                                    "|| (window.mgPlayground && window.mgPlayground.state === 'error')",
+                                    timeout=60_000)
+
+    def _route(self, route):
+        url = route.request.url
+        self.seen.append(url)
+        if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+            self.external.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def _console(self, msg):
+        if msg.type == "error" and not any(known in msg.text for known in THEME_ERRORS):
+            where = msg.location.get("url", "") if msg.location else ""
+            if not where.endswith("/favicon.ico"):
+                self.errors.append(f"console error: {msg.text} ({where})")
+
+    def _response(self, response):
+        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.bad_responses.append(f"{response.status} {response.url}")
+
+    def state(self, expr="window.mgPlayground"):
+        return self.page.evaluate(expr)
+
+    def wait(self, expr, timeout=60_000):
+        self.page.wait_for_function(expr, timeout=timeout)
+
+    def check_clean(self):
+        errors = [e for e in self.errors if not any(known in e for known in THEME_ERRORS)]
+        assert not self.external, f"requests left 127.0.0.1: {self.external}"
+        assert not errors, errors
+        assert not self.bad_responses, self.bad_responses
+
+    def close(self):
+        self.page.close()
+
+
+@pytest.fixture(scope="module")
+def context(browser):
+    """One browser context for the module: its HTTP cache spares reloading Pyodide for every test."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def visit(context, server):
+    v = Visit(context, server)
+    yield v
+    v.close()
+
+
+def test_page_loads_offline_with_no_errors(visit, server):
+    s = visit.state()
+    assert s["state"] == "ready", visit.page.text_content("#mg-status")
+    assert s["engine"] == "fused"
+    assert s["info"]["docs"] == 32469 and s["info"]["params"] == 4192
+    assert "Ready: Python 3." in visit.page.text_content("#mg-status")
+    # The worker's own requests (Pyodide, the wheel) went through the recording route.
+    assert any(u.endswith("/_pyodide/pyodide.asm.wasm") for u in visit.seen), visit.seen
+    assert any(u.endswith("-py3-none-any.whl") for u in visit.seen), visit.seen
+    # Keyboard and screen readers: every control is labelled, every picture has a text alternative.
+    unlabeled = visit.page.evaluate("""() => [...document.querySelectorAll(
+        '.mg-pg input, .mg-pg select, .mg-pg textarea, .mg-pg button')]
+        .filter(el => !(el.labels && el.labels.length) && !el.textContent.trim()).map(el => el.id)""")
+    assert unlabeled == []
+    for canvas in ("#mg-loss-canvas", "#mg-attn-canvas"):
+        assert visit.page.get_attribute(canvas, "role") == "img"
+        assert visit.page.get_attribute(canvas, "aria-label")
+    visit.check_clean()
+    # What `make serve` (python -m http.server) sends for the module and wasm files.
+    for path, wanted in (("_static/playground/worker.mjs", "text/javascript"),
+                         ("_pyodide/pyodide.asm.wasm", "application/wasm")):
+        with urllib.request.urlopen(server + path) as response:
+            assert response.headers["Content-Type"].startswith(wanted), (path, response.headers["Content-Type"])
+
+
+def test_training_matches_the_cli_and_keeps_the_page_drawing(visit, cli_losses):
+    page = visit.page
+    blank_curve = page.evaluate("document.getElementById('mg-loss-canvas').toDataURL()")
+    page.focus("#mg-train")
+    page.keyboard.press("Enter")                     # keyboard-operable: a real <button>
+    visit.wait("window.mgPlayground.losses.length >= 20")
+    frames0, step0, t0 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length"), time.time()
+    page.wait_for_timeout(1500)
+    frames1, step1, t1 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length"), time.time()
+    fps = (frames1 - frames0) / (t1 - t0)
+    assert fps > 20, f"the main thread drew only {fps:.1f} frames per second during training"
+    assert step1 > step0, "the step counter did not move"
+    assert int(page.text_content("#mg-step")) >= step0
+    assert page.evaluate("document.getElementById('mg-loss-canvas').toDataURL()") != blank_curve
+
+    losses = visit.state("window.mgPlayground.losses.slice(0, 20)")
+    assert losses == pytest.approx(cli_losses, rel=1e-12, abs=0)
+
+    visit.wait("window.mgPlayground.state === 'done'", timeout=120_000)
+    s = visit.state()
+    assert len(s["losses"]) == 1000 and s["stepsPerSecond"] > 0
+    rows = page.eval_on_selector_all("#mg-loss-table tbody tr", "rows => rows.map(r => r.cells[0].textContent)")
+    assert rows == ["1"] + [str(k) for k in range(100, 1001, 100)]
+    assert "Step 1000 of 1000" in page.text_content("#mg-train-live")
+    assert sum(s["losses"][-100:]) / 100 < sum(s["losses"][:100]) / 100   # it learned
+    visit.check_clean()
+
+
+def test_generate_and_temperature(visit):
+    page = visit.page
+    page.click("#mg-train")
+    visit.wait("window.mgPlayground.losses.length >= 200")
+    page.click("#mg-pause")
+    visit.wait("window.mgPlayground.state === 'paused'")
+    page.fill("#mg-n", "12")
+    page.click("#mg-generate")
+    page.wait_for_function("document.querySelectorAll('#mg-samples li').length === 12")
+    names = page.eval_on_selector_all("#mg-samples li", "els => els.map(e => e.textContent)")
+    assert all(n == "(empty)" or n.isalpha() and n.islower() for n in names), names
+
+    def top_probability(key):
+        page.focus("#mg-temp")
+        before = visit.state("window.mgPlayground.probs && window.mgPlayground.probs.temperature")
+        page.keyboard.press(key)                    # the slider answers Home / End
+        page.wait_for_function(f"window.mgPlayground.probs.temperature !== {json.dumps(before)}")
+        return visit.state("window.mgPlayground.probs")
+
+    page.fill("#mg-prefix", "ma")
+    page.wait_for_function("window.mgPlayground.probs && window.mgPlayground.probs.prefix === 'ma'")
+    hot = top_probability("End")        # temperature 2
+    cold = top_probability("Home")      # temperature 0: all mass on the most likely letter
+    assert hot["temperature"] == 2 and cold["temperature"] == 0
+    assert cold["probs"][0][1] == 1.0
+    assert hot["probs"][0][1] < 0.6
+    assert page.text_content("#mg-temp-value") == "0.00"
+    bars = page.eval_on_selector_all("#mg-probs li .mg-bar-num", "els => els.map(e => e.textContent)")
+    assert bars[0] == "100.0%"
+    # Greedy sampling gives the same name every time; temperature 2 gives many different ones.
+    page.click("#mg-generate")
+    page.wait_for_function("document.getElementById('mg-samples-note').textContent.includes('temperature 0 ')")
+    greedy = page.eval_on_selector_all("#mg-samples li", "els => els.map(e => e.textContent)")
+    assert len(set(greedy)) == 1, greedy
+    top_probability("End")
+    page.click("#mg-generate")
+    page.wait_for_function("document.getElementById('mg-samples-note').textContent.includes('temperature 2 ')")
+    wild = page.eval_on_selector_all("#mg-samples li", "els => els.map(e => e.textContent)")
+    assert len(set(wild)) >= 8, wild
+    # A letter outside the vocabulary: a one-line message, no crash.
+    page.fill("#mg-prefix", "M!")
+    page.wait_for_selector("#mg-probs-msg:not([hidden])")
+    assert "not in the vocabulary" in page.text_content("#mg-probs-msg")
+    visit.check_clean()
+
+
+def test_attention_map_pause_and_reset(visit):
+    page = visit.page
+    page.fill("#mg-attn-text", "olivia")
+    page.select_option("#mg-head", "2")
+    page.wait_for_function("document.querySelector('#mg-attn-table caption') && "
+                           "document.querySelector('#mg-attn-table caption').textContent.includes('head 2') && "
+                           "document.querySelectorAll('#mg-attn-table tbody tr').length === 7")
+    colours = page.evaluate("""() => {
+        const c = document.getElementById('mg-attn-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4) seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+        return seen.size;
+    }""")
+    assert colours > 20, f"the attention canvas looks blank ({colours} colours)"
+    rows = page.eval_on_selector_all(
+        "#mg-attn-table tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert [r[0] for r in rows] == ["BOS", "o", "l", "i", "v", "i", "a"]
+    for i, row in enumerate(rows):
+        weights = [float(x) for x in row[1:] if x]
+        assert len(weights) == i + 1 and abs(sum(weights) - 1) < 0.01 * len(weights), row
+    # The map follows training: the step in the caption moves on.
+    page.click("#mg-train")
+    visit.wait("window.mgPlayground.losses.length >= 50")
+    page.wait_for_function("window.mgPlayground.attention.step >= 50")
+    page.click("#mg-pause")
+    visit.wait("window.mgPlayground.state === 'paused'")
+    step = visit.state("window.mgPlayground.losses.length")
+    page.wait_for_timeout(500)
+    assert visit.state("window.mgPlayground.losses.length") == step, "Pause did not stop training"
+    page.fill("#mg-attn-text", "Olivia")
+    page.wait_for_selector("#mg-attn-msg:not([hidden])")
+    assert "not in the vocabulary" in page.text_content("#mg-attn-msg")
+    page.click("#mg-reset")                          # Reset starts over from step 0
+    visit.wait("window.mgPlayground.losses.length === 0 && window.mgPlayground.state === 'ready'")
+    assert page.text_content("#mg-step") == "0"
+    visit.check_clean()
+
+
+def test_pasted_data_trains_and_bad_data_gets_a_message(visit):
+    page = visit.page
+    cities = ["amsterdam", "berlin", "copenhagen", "dublin", "edinburgh", "florence", "geneva", "helsinki",
+              "istanbul", "jerusalem", "kyiv", "lisbon", "madrid", "naples", "oslo", "paris", "quebec",
+              "rome", "stockholm", "tallinn", "utrecht", "vienna", "warsaw", "york", "zurich"]
+    page.check("#mg-data-own")
+    page.fill("#mg-data-text", "\n".join(cities) + "\n\n")
+    page.click("#mg-train")
+    visit.wait("window.mgPlayground.info.docs === 25 && window.mgPlayground.losses.length >= 10")
+    page.click("#mg-pause")
+    visit.wait("window.mgPlayground.state === 'paused'")
+    assert "25 documents from your pasted list" in page.text_content("#mg-run-info")
+    page.click("#mg-generate")
+    page.wait_for_function("document.querySelectorAll('#mg-samples li').length === 10")
+    for bad, message in (("   \n\n  \n", "no documents"), ("x" * 2_000_001, "at most")):
+        page.fill("#mg-data-text", bad)
+        page.click("#mg-reset")
+        page.wait_for_selector("#mg-data-msg:not([hidden])")
+        text = page.text_content("#mg-data-msg")
+        assert message in text and "\n" not in text, text
+        assert visit.state("window.mgPlayground.state") != "error"
+    # The page still works afterwards: back to the names.
+    page.check("#mg-data-names")
+    page.click("#mg-reset")
+    visit.wait("window.mgPlayground.info.docs === 32469")
+    assert page.is_hidden("#mg-data-msg")
+    visit.check_clean()
+
+
+# ---------------------------------------------------------------------------
+# The worker's Python glue, run natively (no browser needed).
+
+def _session_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("playground_session", ROOT / "book/_playground/playground/session.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_session_reproduces_microgpt_train():
+    import microgpt
+    session = _session_module()
+    reply = json.loads(session.dispatch(json.dumps({"op": "reset", "seed": 7, "steps": 50, "learningRate": 0.02})))
+    assert reply["engine"] == "fused" and reply["docs"] == 32469
+    ran = json.loads(session.dispatch(json.dumps({"op": "run", "budgetMs": 1e9, "maxSteps": 12})))
+    model, docs, tokenizer, _ = microgpt.setup(7, engine="fused")
+    expected = microgpt.train(model, docs, tokenizer, 50, learning_rate=0.02, stop_after=12)
+    assert ran["losses"] == expected and ran["step"] == 12 and not ran["done"]
+
+
+def test_session_bad_input_is_one_line():
+    session = _session_module()
+    for request, fragment in (
+            ({"op": "reset", "seed": 1, "steps": 10, "learningRate": 0.01, "text": " \n \n"}, "no documents"),
+            ({"op": "reset", "seed": 1, "steps": 0, "learningRate": 0.01}, "number of steps"),
+            ({"op": "reset", "seed": 1, "steps": 10, "learningRate": -1}, "learning rate"),
+            ({"op": "reset", "seed": 1.5, "steps": 10, "learningRate": 0.01}, "whole number")):
+        reply = json.loads(session.dispatch(json.dumps(request)))
+        assert fragment in reply["error"] and "\n" not in reply["error"], reply
+    session.dispatch(json.dumps({"op": "reset", "seed": 1, "steps": 10, "learningRate": 0.01, "text": "ab\nba\n"}))
+    for request in ({"op": "probs", "prefix": "abc!", "temperature": 1}, {"op": "attention", "text": "z"},
+                    {"op": "generate", "n": 3, "temperature": -1}, {"op": "probs", "prefix": "a" * 16, "temperature": 1}):
+        reply = json.loads(session.dispatch(json.dumps(request)))
+        assert reply["error"] and "\n" not in reply["error"], reply
