@@ -13,16 +13,15 @@ every ``update`` also redraws them. ipywidgets and matplotlib are imported
 inside the functions that need them, never at module import.
 """
 import html
-import io
 import math
 import random
 
 from ..errors import MicrogptError
+from . import BLUE, ORANGE, VERMILLION, LazyUI, png_bytes
 from ..evaluate import entropy
 from ..sample import check_prompt, check_temperature, generate_many, next_token_probs
 
 # Okabe-Ito, colour-blind safe.
-BLUE, ORANGE, VERMILLION = "#0072B2", "#E69F00", "#D55E00"
 END_LABEL = "."  # how the chart labels BOS, i.e. "the name ends here"
 
 
@@ -35,7 +34,7 @@ def prefix_logits(model, tokenizer, prefix):
     return logits
 
 
-class TemperatureExplorer:
+class TemperatureExplorer(LazyUI):
     """The next-letter distribution after a prefix, and names that start with it, at one temperature.
 
     model: any engine's model (``next_logits`` and ``new_cache``); tokenizer: its tokenizer.
@@ -118,24 +117,11 @@ class TemperatureExplorer:
         return fig
 
     # -- the widget -----------------------------------------------------------------
-    @property
-    def ui(self):
-        """The widget (built on first use)."""
-        if self._ui is None:
-            self._build_ui()
-        return self._ui
-
-    def show(self):
-        """Display the widget in a notebook."""
-        from IPython.display import display
-
-        display(self.ui)
-
     def refresh(self):
         """Redraw the chart, the names and the message from the current state."""
         if self._ui is None:
             return
-        self.chart.value = _png(self.figure())
+        self.chart.value = png_bytes(self.figure())
         self.names_html.value = "<b>names:</b> " + ", ".join(html.escape(n) for n in self.names)
         self.message_html.value = (f'<span style="color:{VERMILLION}">{html.escape(self.message)}</span>'
                                    if self.message else "")
@@ -155,9 +141,3 @@ class TemperatureExplorer:
         self._ui = W.VBox([W.HBox([self.prefix_box, self.slider]), self.chart, self.names_html, self.message_html])
         self.refresh()
 
-
-def _png(fig):
-    """A matplotlib Figure as PNG bytes (for an ipywidgets Image)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()

@@ -21,13 +21,13 @@ current weights and starts a new decay from ``learning_rate``.
 """
 import dataclasses
 import html
-import io
 import math
 import random
 
 from ..data import load_docs, make_rng, parse_docs, shuffle_docs
 from ..engines import make_model
 from ..errors import MicrogptError
+from . import BLUE, VERMILLION, LazyUI, png_bytes
 from ..evaluate import moving_average
 from ..model import GPTConfig, init_weights
 from ..optim import linear_decay
@@ -36,10 +36,9 @@ from ..tokenizer import Tokenizer
 from ..train import check_steps
 
 # Okabe-Ito, colour-blind safe.
-BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 
 
-class Playground:
+class Playground(LazyUI):
     """A microgpt you can train, inspect and sample from; ``show()`` puts it on screen as a dashboard.
 
     docs: the training documents (default: the packaged names), shuffled with ``seed``.
@@ -215,25 +214,12 @@ class Playground:
         return fig
 
     # -- the dashboard ----------------------------------------------------------
-    @property
-    def ui(self):
-        """The dashboard widget (built on first use)."""
-        if self._ui is None:
-            self._build_ui()
-        return self._ui
-
-    def show(self):
-        """Display the dashboard in a notebook."""
-        from IPython.display import display
-
-        display(self.ui)
-
     def refresh(self, samples=True):
         """Redraw the loss curve and attention maps (and the samples) from the current state."""
         if self._ui is None:
             return
         for image, fig in ((self.loss_image, self.loss_figure()), (self.attention_image, self.attention_figure())):
-            image.value = _png(fig)
+            image.value = png_bytes(fig)
             image.layout.width = f"{round(fig.get_figwidth() * fig.dpi)}px"  # natural size (max_width still applies)
         last = f", loss {self.losses[-1]:.4f}" if self.losses else ""
         self.status.value = f"step {self.step}{last}"
@@ -284,9 +270,3 @@ class Playground:
         ])
         self.refresh()
 
-
-def _png(fig):
-    """A matplotlib Figure as PNG bytes (for an ipywidgets Image)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
