@@ -12,6 +12,8 @@ from .errors import MicrogptError
 # name -> (module, class); modules are imported only when asked for (numpy is optional).
 ENGINES = {
     "scalar": ("microgpt.model", "GPT"),
+    "fused": ("microgpt.fused", "FusedGPT"),
+    "numpy": ("microgpt.numpy_engine", "NumpyGPT"),
 }
 
 

@@ -1,0 +1,122 @@
+"""The fused engine (chapter 9, rung 2): the scalar engine's numbers, computed by whole-operation kernels."""
+import ast
+import inspect
+import random
+import sys
+
+import pytest
+from helpers import tiny_setup
+
+import microgpt.fused as fused
+from microgpt import GPT, GPTConfig, Tokenizer, init_weights, load_docs, setup
+from microgpt.fused import FusedGPT
+
+# On CPython <= 3.11 ``sum`` of floats adds left to right exactly as the Value graph does.
+BIT_EXACT = sys.version_info < (3, 12)
+DOCS = ["emma", "a", "christopheralexander", "zoe", "yzabelle"]
+
+
+def _max_rel_diff(ga, gb):
+    """Largest |a - b| of each matrix, relative to that matrix's largest |a|."""
+    worst = 0.0
+    for name in ga:
+        scale = max(abs(v) for row in ga[name] for v in row) or 1.0
+        diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
+        worst = max(worst, diff / scale)
+    return worst
+
+
+def _pair(config, seed=1, std=0.5):
+    weights = init_weights(config, random.Random(seed), std=std)
+    return GPT(config, weights), FusedGPT(config, weights), weights
+
+
+CONFIGS = [GPTConfig(vocab_size=27), GPTConfig(vocab_size=27, n_layer=2, n_embd=8, n_head=2, block_size=8)]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["article", "2-layer"])
+def test_loss_and_gradients_match_scalar(config):
+    scalar, fast, _ = _pair(config)
+    tok = Tokenizer.from_docs(load_docs())
+    for doc in DOCS:
+        tokens = tok.encode_doc(doc)
+        ls, gs = scalar.loss_and_grads(tokens)
+        lf, gf = fast.loss_and_grads(tokens)
+        assert abs(ls - lf) <= 1e-12 * abs(ls)
+        assert _max_rel_diff(gs, gf) <= 1e-12
+        if BIT_EXACT:
+            assert lf == ls and gf == gs, "the fused engine should reproduce the scalar engine bit for bit"
+
+
+def test_same_initial_weights_as_scalar():
+    scalar, _, _, _ = setup(42, engine="scalar")
+    fast, _, _, _ = setup(42, engine="fused")
+    assert fast.weights() == scalar.weights()
+
+
+def test_training_steps_match_scalar():
+    cfg, tok, weights = tiny_setup(seed=3)
+    scalar, fast = GPT(cfg, weights), FusedGPT(cfg, weights)
+    for step, doc in enumerate(["abc", "eddaeb", "a", "bbbbbbbbbbbbbbb"]):
+        tokens = tok.encode_doc(doc)
+        ls, lf = scalar.train_step(tokens, 0.05), fast.train_step(tokens, 0.05)
+        assert abs(ls - lf) <= 1e-12 * ls
+        if BIT_EXACT:
+            assert ls == lf
+    assert _max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
+    loss_and_grads_does_not_update = fast.weights()
+    fast.loss_and_grads(tok.encode_doc("abc"))
+    assert fast.weights() == loss_and_grads_does_not_update
+
+
+@pytest.mark.parametrize("name,i,j", [("wte", 4, 1), ("layer0.attn_wq", 3, 2), ("layer1.attn_wk", 0, 5),
+                                      ("layer0.mlp_fc1", 7, 0), ("lm_head", 2, 3), ("wpe", 1, 6)])
+def test_gradients_match_central_differences(name, i, j):
+    cfg, tok, weights = tiny_setup(seed=5, n_layer=2)
+    tokens = tok.encode_doc("badcab")
+    _, grads = FusedGPT(cfg, weights).loss_and_grads(tokens)
+
+    def loss_at(value):
+        w = {k: [list(r) for r in m] for k, m in weights.items()}
+        w[name][i][j] = value
+        return FusedGPT(cfg, w).loss_and_grads(tokens)[0]
+
+    h, w0 = 1e-5, weights[name][i][j]
+    numeric = (loss_at(w0 + h) - loss_at(w0 - h)) / (2 * h)
+    assert grads[name][i][j] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_kv_cache_logits_and_attention_match_scalar():
+    scalar, fast, _ = _pair(CONFIGS[0], seed=7)
+    tokens = [26, 4, 12, 12, 0, 26]
+    cs, cf = scalar.new_cache(), fast.new_cache()
+    for pos, t in enumerate(tokens):
+        ls, lf = scalar.next_logits(t, pos, cs), fast.next_logits(t, pos, cf)
+        assert max(abs(a - b) for a, b in zip(ls, lf)) <= 1e-12 * max(map(abs, ls))
+    assert len(cf) == len(tokens)
+    maps_s, maps_f = scalar.attention_maps(tokens), fast.attention_maps(tokens)
+    assert len(maps_f) == 1 and len(maps_f[0]) == 4 and len(maps_f[0][0]) == len(tokens)
+    for hs, hf in zip(maps_s[0], maps_f[0]):
+        for rs, rf in zip(hs, hf):
+            assert rf == pytest.approx(rs, abs=1e-14)
+
+
+def test_kv_cache_logits_equal_the_training_forward():
+    """The logits next_logits gives with a cache are the ones the training pass computes."""
+    _, fast, _ = _pair(CONFIGS[0], seed=8)
+    tokens = [26, 1, 2, 3, 26]
+    cache = fast.new_cache()
+    cached = [fast.next_logits(t, pos, cache) for pos, t in enumerate(tokens)]
+    keys, values = [[]], [[]]
+    full = [fast._forward(t, pos, keys, values, saved=[])[0] for pos, t in enumerate(tokens)]
+    assert cached == full
+
+
+def test_standard_library_only():
+    """fused.py must run in the browser (Pyodide): it imports nothing outside the standard library."""
+    tree = ast.parse(inspect.getsource(fused))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.level == 0}
+    assert imported <= {"math", "itertools", "operator"}

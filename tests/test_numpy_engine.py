@@ -1,0 +1,124 @@
+"""The numpy engine (chapter 9, rung 3): whole sequences under a causal mask, batches, no-residual variant."""
+import random
+
+import pytest
+from helpers import tiny_setup
+
+np = pytest.importorskip("numpy")
+
+from microgpt import GPT, GPTConfig, Tokenizer, init_weights, load_docs, setup  # noqa: E402
+from microgpt.numpy_engine import NumpyGPT  # noqa: E402
+
+DOCS = ["emma", "a", "christopheralexander", "zoe", "yzabelle"]
+
+
+def _max_rel_diff(ga, gb):
+    """Largest |a - b| of each matrix, relative to that matrix's largest |a|."""
+    worst = 0.0
+    for name in ga:
+        scale = max(abs(v) for row in ga[name] for v in row) or 1.0
+        diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
+        worst = max(worst, diff / scale)
+    return worst
+
+
+CONFIGS = [GPTConfig(vocab_size=27), GPTConfig(vocab_size=27, n_layer=2, n_embd=8, n_head=2, block_size=8)]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["article", "2-layer"])
+def test_loss_and_gradients_match_scalar(config):
+    weights = init_weights(config, random.Random(1), std=0.5)
+    scalar, fast = GPT(config, weights), NumpyGPT(config, weights)
+    tok = Tokenizer.from_docs(load_docs())
+    for doc in DOCS:
+        tokens = tok.encode_doc(doc)
+        ls, gs = scalar.loss_and_grads(tokens)
+        lf, gf = fast.loss_and_grads(tokens)
+        assert abs(ls - lf) <= 1e-12 * abs(ls)
+        assert _max_rel_diff(gs, gf) <= 1e-12
+        assert isinstance(lf, float) and isinstance(gf["wte"][0][0], float)
+
+
+def test_same_initial_weights_as_scalar():
+    scalar, _, _, _ = setup(42, engine="scalar")
+    fast, _, _, _ = setup(42, engine="numpy")
+    assert fast.weights() == scalar.weights()
+
+
+@pytest.mark.parametrize("residual", [True, False])
+@pytest.mark.parametrize("name,i,j", [("wte", 4, 1), ("layer0.attn_wv", 3, 2), ("layer2.attn_wk", 0, 5),
+                                      ("layer1.mlp_fc2", 7, 30), ("lm_head", 2, 3), ("wpe", 1, 6)])
+def test_gradients_match_central_differences(name, i, j, residual):
+    cfg, tok, weights = tiny_setup(seed=5, n_layer=3)
+    tokens = tok.encode_doc("badcab")
+    _, grads = NumpyGPT(cfg, weights, residual=residual).loss_and_grads(tokens)
+
+    def loss_at(value):
+        w = {k: [list(r) for r in m] for k, m in weights.items()}
+        w[name][i][j] = value
+        return NumpyGPT(cfg, w, residual=residual).loss_and_grads(tokens)[0]
+
+    h, w0 = 1e-5, weights[name][i][j]
+    numeric = (loss_at(w0 + h) - loss_at(w0 - h)) / (2 * h)
+    assert grads[name][i][j] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_residual_false_removes_the_residual_adds():
+    cfg, tok, weights = tiny_setup(seed=2, n_layer=2)
+    tokens = tok.encode_doc("abcd")
+    with_res, without = NumpyGPT(cfg, weights), NumpyGPT(cfg, weights, residual=False)
+    assert with_res.loss_and_grads(tokens)[0] != without.loss_and_grads(tokens)[0]
+    # without residuals, the KV-cache path and the full-sequence path still agree
+    cache = without.new_cache()
+    cached = [without.next_logits(t, p, cache) for p, t in enumerate(tokens[:-1])]
+    assert np.allclose(cached, without.logits(tokens[:-1]), rtol=0, atol=1e-12)
+
+
+def test_training_steps_match_scalar():
+    cfg, tok, weights = tiny_setup(seed=3)
+    scalar, fast = GPT(cfg, weights), NumpyGPT(cfg, weights)
+    for doc in ["abc", "eddaeb", "a", "bbbbbbbbbbbbbbb"]:
+        tokens = tok.encode_doc(doc)
+        ls, lf = scalar.train_step(tokens, 0.05), fast.train_step(tokens, 0.05)
+        assert abs(ls - lf) <= 1e-12 * ls
+    assert _max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
+
+
+def test_batch_of_one_equals_unbatched():
+    cfg, tok, weights = tiny_setup(seed=4)
+    a, b = NumpyGPT(cfg, weights), NumpyGPT(cfg, weights)
+    for doc in ["abc", "eddaeb", "a", "bbbbbbbbbbbbbbb"]:
+        tokens = tok.encode_doc(doc)
+        assert a.train_step(tokens, 0.03) == b.train_step_batch([tokens], 0.03)
+    assert a.weights() == b.weights()
+
+
+def test_batch_is_the_mean_of_its_documents():
+    cfg, tok, weights = tiny_setup(seed=6)
+    docs = [tok.encode_doc(d) for d in ["abc", "eddaebacdeabcdeabc", "a"]]  # one longer than block_size
+    single = [NumpyGPT(cfg, weights).loss_and_grads(d) for d in docs]
+    model = NumpyGPT(cfg, weights)
+    loss = model._loss_and_backward(*model._batch(docs))
+    assert loss == pytest.approx(sum(s[0] for s in single) / 3, rel=1e-12)
+    for name, grad in model.G[0].items():
+        expected = sum(np.array(s[1][name]) for s in single) / 3
+        assert np.allclose(grad, expected, rtol=0, atol=1e-13)
+
+
+def test_kv_cache_logits_equal_the_full_sequence_forward():
+    cfg = CONFIGS[0]
+    model = NumpyGPT(cfg, init_weights(cfg, random.Random(7), std=0.5))
+    tokens = [26, 4, 12, 12, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]   # all block_size positions
+    cache = model.new_cache()
+    cached = [model.next_logits(t, pos, cache) for pos, t in enumerate(tokens)]
+    assert len(cache) == len(tokens)
+    assert np.allclose(cached, model.logits(tokens), rtol=0, atol=1e-12)
+
+
+def test_attention_maps_match_scalar():
+    cfg = CONFIGS[1]
+    weights = init_weights(cfg, random.Random(9), std=0.5)
+    tokens = [26, 4, 12, 12, 0]
+    maps_s, maps_n = GPT(cfg, weights).attention_maps(tokens), NumpyGPT(cfg, weights).attention_maps(tokens)
+    assert np.array(maps_n).shape == (2, 2, 5, 5)
+    assert np.allclose(maps_n, maps_s, rtol=0, atol=1e-14)
