@@ -1,0 +1,94 @@
+# The microgpt book. `make book` builds it, `make test` runs every test.
+# Everything runs inside .venv, created on first use.
+
+PYTHON ?= python3
+PORT   ?= 8000
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Tools (jupyter-book, jupyter, pytest) and notebook kernels come from the venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Same hash seed for `make notebooks` and `make test`, so stored outputs reproduce.
+export PYTHONHASHSEED := 0
+# With MPLBACKEND=Agg, plt.show() shows nothing and the stored figures would not match.
+unexport MPLBACKEND
+
+# Where the playground page (book/playground.md) loads Pyodide from: `cdn` (default,
+# Pyodide's official CDN) or `local` (`make book PYODIDE=local`: the npm package,
+# fetched by `make pyodide`, is copied into the built book; no network at view time).
+PYODIDE ?= cdn
+export PYODIDE
+PYODIDE_VERSION   := 314.0.7
+PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==
+PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
+PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
+
+.PHONY: all venv book test lab serve notebooks pyodide clean distclean
+
+all: book
+
+venv: $(STAMP)
+
+# Reinstall only when a requirements file (or the package metadata) changes.
+$(STAMP): requirements.txt requirements-test.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-test.txt
+	$(BIN)/python -m pip install --disable-pip-version-check -e .
+	touch $@
+
+book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
+	$(BIN)/jupyter-book build .
+	@echo
+	@echo "The book is built. Open it in a browser:"
+	@echo "    file://$(CURDIR)/_build/html/index.html"
+	@echo "For the in-browser playground, serve it over HTTP instead:  make serve"
+
+# One pytest run: unit tests, strict nbval on every notebook, and the
+# warnings-as-errors book build (tests/test_book.py).
+# The playground tests need Pyodide (fetched with npm when npm is there; without it
+# they skip, or fail under CI=true).
+test: $(STAMP) $(if $(shell command -v npm),$(PYODIDE_STAMP))
+	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
+		-p no:cacheprovider tests notebooks
+
+# (--allow-root only when run as root, e.g. inside a container)
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
+	@echo "Serving _build/html at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# Re-execute every notebook in place. Outputs (and widget state, for the static
+# book) come only from executing; commit the notebooks afterwards.
+notebooks: $(STAMP)
+	set -e; for nb in notebooks/*.ipynb; do \
+		echo "executing $$nb"; \
+		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.record_timing=False "$$nb"; \
+	done
+
+# Pyodide's core runtime from the npm registry (pinned version, checked against the
+# pinned sha512), unpacked into a git-ignored cache. The tests serve the book with it.
+pyodide: $(PYODIDE_STAMP)
+
+$(PYODIDE_STAMP):
+	rm -rf $(PYODIDE_DIR) && mkdir -p $(PYODIDE_DIR)
+	cd $(PYODIDE_DIR) && npm pack --silent pyodide@$(PYODIDE_VERSION) >/dev/null
+	$(PYTHON) -c "import base64, hashlib, sys; d = open(sys.argv[1], 'rb').read(); \
+	got = 'sha512-' + base64.b64encode(hashlib.sha512(d).digest()).decode(); \
+	sys.exit(0 if got == sys.argv[2] else 'pyodide tarball: integrity mismatch: ' + got)" \
+		$(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz '$(PYODIDE_INTEGRITY)'
+	tar -xzf $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz -C $(PYODIDE_DIR) --strip-components=1
+	rm $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz
+	touch $@
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name .ipynb_checkpoints -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
