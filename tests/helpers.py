@@ -23,3 +23,12 @@ def tiny_setup(seed=0, n_layer=1, n_embd=8, n_head=2, block_size=8, std=0.3):
     tok = Tokenizer(list("abcde"))
     cfg = GPTConfig(vocab_size=tok.vocab_size, block_size=block_size, n_layer=n_layer, n_embd=n_embd, n_head=n_head)
     return cfg, tok, init_weights(cfg, random.Random(seed), std=std)
+
+
+def png_img_alt(value):
+    """The alt text of a widget picture (an <img> holding a PNG); fails if it is not one."""
+    import html
+    import re
+    m = re.fullmatch(r'<img src="data:image/png;base64,(iVBORw0KGgo[A-Za-z0-9+/=]+)" alt="([^"]+)" [^>]*>', value)
+    assert m, value[:120]
+    return html.unescape(m.group(2))

@@ -379,3 +379,44 @@ def test_session_bad_input_is_one_line():
                     {"op": "generate", "n": 3, "temperature": -1}, {"op": "probs", "prefix": "a" * 16, "temperature": 1}):
         reply = json.loads(session.dispatch(json.dumps(request)))
         assert reply["error"] and "\n" not in reply["error"], reply
+
+
+CHAPTERS = sorted(p.stem for p in pathlib.Path(ROOT, "notebooks").glob("[0-9][0-9]_*.ipynb"))
+WIDGET_CHAPTERS = {"04_attention", "08_inference", "11_playground"}
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_pages_render_offline(context, server, chapter):
+    """Every chapter page: nothing fetched off loopback, no console error, equations typeset, widgets drawn."""
+    page = context.new_page()
+    external, errors = [], []
+
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
+            external.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
+        k in m.text for k in THEME_ERRORS) and not m.text.startswith("Failed to load resource") else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # failed loads are checked here, by URL (the console message does not name the file)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400
+            and not r.url.endswith("/favicon.ico") else None)
+    try:
+        page.goto(f"{server}notebooks/{chapter}.html")
+        if page.locator("div.math, span.math").count():
+            page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
+        if chapter in WIDGET_CHAPTERS:
+            page.wait_for_selector(".jupyter-widgets.widget-container, .jupyter-widgets .widget-box",
+                                   state="attached", timeout=30_000)
+        assert page.locator("img").count() > 0, "no figures"
+        missing_alt = page.evaluate("() => [...document.querySelectorAll('.cell_output img')]"
+                                    ".filter(i => !i.getAttribute('alt')).length")
+        assert missing_alt == 0, f"{missing_alt} figures without alt text"
+        assert not external, external
+        assert not errors, errors
+    finally:
+        page.close()

@@ -6,6 +6,7 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 import microgpt  # noqa: E402
+from helpers import png_img_alt  # noqa: E402
 from microgpt import GPTConfig, Tokenizer, init_weights, make_model, make_rng  # noqa: E402
 from microgpt.widgets.attention import (  # noqa: E402
     HeadInspector, attention_figure, attention_matrix, format_matrix, head_inspector)
@@ -78,7 +79,7 @@ def test_widget_follows_name_layer_and_head(setup):
     first = insp.matrix
     kinds = [o["output_type"] for o in insp.out.outputs]
     assert kinds == ["display_data", "stream"]
-    assert insp.out.outputs[0]["data"]["image/png"]
+    assert "head 0 on 'emma'" in png_img_alt(insp.out.outputs[0]["data"]["text/html"])
     assert insp.out.outputs[1]["text"].rstrip("\n") == format_matrix(first, insp.labels)
 
     insp.name.value = "olivia"

@@ -3,6 +3,8 @@
 One module per chapter that has a widget: ``attention`` (head inspector), ``inference`` (temperature slider),
 ``playground`` (train-and-watch dashboard). What they share lives here.
 """
+import base64
+import html
 import io
 
 # Okabe-Ito colours: distinguishable with every common form of colour blindness.
@@ -14,6 +16,17 @@ def png_bytes(fig):
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
+
+
+def figure_html(fig, alt):
+    """A matplotlib Figure as an ``<img>`` with alt text (for an ipywidgets HTML or an Output).
+
+    Widgets show pictures this way rather than with ``ipywidgets.Image``, which has
+    no alt attribute: screen readers and the static book get a text alternative.
+    """
+    data = base64.b64encode(png_bytes(fig)).decode("ascii")
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:100%;height:auto">')
 
 
 class LazyUI:

@@ -15,11 +15,10 @@ key); entries above the diagonal are 0 because a position cannot see the future.
 
 matplotlib and ipywidgets are imported inside the functions that need them.
 """
-import base64
 import html
-import io
 
 from ..errors import MicrogptError
+from . import figure_html
 
 
 def _check_index(what, value, count):
@@ -98,12 +97,6 @@ def attention_figure(model, tokenizer, name, layer=0, head=0, ax=None):
     return matrix, labels, fig
 
 
-def _png(fig):
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 class HeadInspector:
     """The head-inspection widget. ``.widget`` is the ipywidgets box; displaying the object shows it.
 
@@ -141,7 +134,11 @@ class HeadInspector:
             self.message.value = f'<span style="color:#D55E00">&#9888; {html.escape(str(error))}</span>'
             self.out.outputs = ()
             return
-        png = _png(fig)
+        shown = "".join(labels[1:])
+        alt = (f"Attention heatmap of layer {self.layer.value}, head {self.head.value} on {shown!r}: "
+               f"{len(labels)} rows (positions) by {len(labels)} columns (where each looks); "
+               f"the numbers are printed below it")
+        picture = figure_html(fig, alt)
         plt.close(fig)
         self.matrix, self.labels = matrix, labels
         self.message.value = html.escape(
@@ -149,7 +146,7 @@ class HeadInspector:
             f"(BOS + {len(labels) - 1} letters); row = position, column = where it looks")
         self.out.outputs = (
             {"output_type": "display_data", "metadata": {},
-             "data": {"image/png": png, "text/plain": "<attention heatmap>"}},
+             "data": {"text/html": picture, "text/plain": "<attention heatmap>"}},
             {"output_type": "stream", "name": "stdout", "text": format_matrix(matrix, labels) + "\n"},
         )
 

@@ -17,7 +17,7 @@ import math
 import random
 
 from ..errors import MicrogptError
-from . import BLUE, ORANGE, VERMILLION, LazyUI, png_bytes
+from . import BLUE, ORANGE, VERMILLION, LazyUI, figure_html
 from ..evaluate import entropy
 from ..sample import check_prompt, check_temperature, generate_many, next_token_probs
 
@@ -121,7 +121,11 @@ class TemperatureExplorer(LazyUI):
         """Redraw the chart, the names and the message from the current state."""
         if self._ui is None:
             return
-        self.chart.value = png_bytes(self.figure())
+        top = sorted(zip(self.probs, self.labels), reverse=True)[:3]
+        shown = self.prefix if self.prefix else "the start of a name"
+        alt = (f"Bar chart of the next-symbol probabilities after {shown!r} at temperature {self.temperature:g}; "
+               "most likely: " + ", ".join(f"{label!r} {p:.2f}" for p, label in top))
+        self.chart.value = figure_html(self.figure(), alt)
         self.names_html.value = "<b>names:</b> " + ", ".join(html.escape(n) for n in self.names)
         self.message_html.value = (f'<span style="color:{VERMILLION}">{html.escape(self.message)}</span>'
                                    if self.message else "")
@@ -133,7 +137,7 @@ class TemperatureExplorer(LazyUI):
                                     description="temperature", readout_format=".2f", continuous_update=False)
         self.prefix_box = W.Text(value=self.prefix, description="prefix", placeholder="e.g. em",
                                  continuous_update=False, layout=W.Layout(width="220px"))
-        self.chart = W.Image(format="png")
+        self.chart = W.HTML(value="")
         self.names_html = W.HTML(value="")
         self.message_html = W.HTML(value="")
         self.slider.observe(lambda change: self.update(temperature=change["new"]), names="value")

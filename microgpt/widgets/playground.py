@@ -27,7 +27,7 @@ import random
 from ..data import load_docs, make_rng, parse_docs, shuffle_docs
 from ..engines import make_model
 from ..errors import MicrogptError
-from . import BLUE, VERMILLION, LazyUI, png_bytes
+from . import BLUE, VERMILLION, LazyUI, figure_html
 from ..evaluate import moving_average
 from ..model import GPTConfig, init_weights
 from ..optim import linear_decay
@@ -218,9 +218,15 @@ class Playground(LazyUI):
         """Redraw the loss curve and attention maps (and the samples) from the current state."""
         if self._ui is None:
             return
-        for image, fig in ((self.loss_image, self.loss_figure()), (self.attention_image, self.attention_figure())):
-            image.value = png_bytes(fig)
-            image.layout.width = f"{round(fig.get_figwidth() * fig.dpi)}px"  # natural size (max_width still applies)
+        if self.losses:
+            loss_alt = (f"Loss curve over {self.step} training steps: first loss {self.losses[0]:.3f}, "
+                        f"last {self.losses[-1]:.3f}")
+        else:
+            loss_alt = "Loss curve: no training steps yet"
+        attn_alt = (f"Attention maps of every head of layer 0 on {self.word!r} after {self.step} steps: "
+                    "rows are positions, columns where each looks, brighter means more weight")
+        self.loss_image.value = figure_html(self.loss_figure(), loss_alt)
+        self.attention_image.value = figure_html(self.attention_figure(), attn_alt)
         last = f", loss {self.losses[-1]:.4f}" if self.losses else ""
         self.status.value = f"step {self.step}{last}"
         if samples:
@@ -242,9 +248,9 @@ class Playground(LazyUI):
         self.reset_button = W.Button(description="Reset", icon="undo")
         self.progress = W.IntProgress(value=self.last_steps, min=0, max=max(1, self.last_steps), description="progress")
         self.status = W.Label(value="")
-        # natural size, but shrinking with a narrow page
-        self.loss_image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
-        self.attention_image = W.Image(format="png", layout=W.Layout(max_width="100%", height="auto"))
+        # pictures as <img> with alt text (figure_html), shrinking with a narrow page
+        self.loss_image = W.HTML(value="")
+        self.attention_image = W.HTML(value="")
         self.word_box = W.Text(value=self.word, description="word", layout=W.Layout(width="200px"))
         self.temperature_slider = W.FloatSlider(value=self.temperature, min=0.0, max=2.0, step=0.1,
                                                 description="temperature", readout_format=".1f",
