@@ -348,3 +348,21 @@ class FusedGPT:
     def weights(self):
         """Current weights as plain floats, name -> [rows][cols]."""
         return {name: [list(row) for row in mat] for name, mat in self.w.items()}
+
+    # -- inspection, for the chapters that look inside the model -----------------------------------
+    def _saved_forward(self, tokens):
+        """What the training forward keeps for each position of ``tokens`` (at most block_size of them)."""
+        cache, saved = self.new_cache(), []
+        for pos_id, tok in enumerate(tokens[: self.config.block_size]):
+            self._forward(tok, pos_id, cache.keys, cache.values, saved)
+        return saved
+
+    def residual_stream(self, tokens):
+        """The stream before each block and after the last: [n_layer + 1][T][n_embd] (used by chapter 6)."""
+        saved = self._saved_forward(tokens)
+        return [[s[4][li][0] for s in saved] for li in range(self.config.n_layer)] + [[s[6] for s in saved]]
+
+    def mlp_hidden(self, tokens):
+        """Each block's MLP pre-activations fc1(rmsnorm(x)): [n_layer][T][4 * n_embd] (used by chapter 5)."""
+        saved = self._saved_forward(tokens)
+        return [[s[4][li][10] for s in saved] for li in range(self.config.n_layer)]

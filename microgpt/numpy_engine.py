@@ -271,3 +271,16 @@ class NumpyGPT:
     def weights(self):
         """Current weights as plain floats, name -> [rows][cols]."""
         return {name: view.tolist() for name, view in self.P[0].items()}
+
+    # -- inspection, for the chapters that look inside the model -----------------------------------
+    def residual_stream(self, tokens):
+        """The stream before each block and after the last: [n_layer + 1][T][n_embd] (used by chapter 6)."""
+        idx = np.array([tokens[: self.config.block_size]], dtype=np.intp)
+        _, (_, _, acts, x) = self._forward(idx, keep=True)
+        return [a[0].tolist() for a in acts] + [x.tolist()]
+
+    def mlp_hidden(self, tokens):
+        """Each block's MLP pre-activations fc1(rmsnorm(x)): [n_layer][T][4 * n_embd] (used by chapter 5)."""
+        idx = np.array([tokens[: self.config.block_size]], dtype=np.intp)
+        _, (_, _, acts, _) = self._forward(idx, keep=True)
+        return [a[11].tolist() for a in acts]

@@ -120,3 +120,58 @@ def test_standard_library_only():
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.level == 0}
     assert imported <= {"math", "itertools", "operator"}
+
+
+def _inside_by_hand(config, weights, tokens):
+    """The residual stream and the MLP pre-activations, computed with the package's scalar layers, step by step."""
+    from microgpt.attention import multi_head_attention
+    from microgpt.layers import linear, rmsnorm
+    from microgpt.mlp import mlp
+    model = GPT(config, weights)
+    cache = model.new_cache()
+    streams = [[] for _ in range(config.n_layer + 1)]
+    hidden = [[] for _ in range(config.n_layer)]
+    logits = []
+    for pos_id, tok in enumerate(tokens):
+        x = rmsnorm([t + p for t, p in zip(model.state_dict["wte"][tok], model.state_dict["wpe"][pos_id])])
+        for li, layer in enumerate(model.layers):
+            streams[li].append([v.data for v in x])
+            a, _ = multi_head_attention(rmsnorm(x), layer, cache, li, config.n_head)
+            x = [ai + xi for ai, xi in zip(a, x)]                      # the stream after attention
+            hidden[li].append([v.data for v in linear(rmsnorm(x), layer["mlp_fc1"])])
+            x = [mi + xi for mi, xi in zip(mlp(rmsnorm(x), layer), x)]  # ... and after the MLP
+        streams[-1].append([v.data for v in x])
+        logits.append([v.data for v in linear(x, model.state_dict["lm_head"])])
+    return streams, hidden, logits
+
+
+def _close(a, b, tol=1e-12):
+    """Nested lists of floats equal to ``tol`` (and bit for bit where sums are uncompensated)."""
+    if isinstance(a, float):
+        return a == b if BIT_EXACT else abs(a - b) <= tol
+    return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["article", "2-layer"])
+def test_residual_stream_and_mlp_hidden_match_the_scalar_layers(config):
+    scalar, fast, weights = _pair(config, seed=11)
+    tokens = [26, 4, 12, 12, 0, 26, 1, 2, 3, 4][: config.block_size]
+    streams, hidden, logits = _inside_by_hand(config, weights, tokens)
+    cache = scalar.new_cache()
+    # the pass by hand is the model's: same logits as the scalar engine
+    assert _close(logits, [scalar.next_logits(t, pos, cache) for pos, t in enumerate(tokens)])
+    got_streams, got_hidden = fast.residual_stream(tokens), fast.mlp_hidden(tokens)
+    assert len(got_streams) == config.n_layer + 1 and len(got_hidden) == config.n_layer
+    assert all(len(s) == len(tokens) and len(s[0]) == config.n_embd for s in got_streams)
+    assert all(len(h) == len(tokens) and len(h[0]) == 4 * config.n_embd for h in got_hidden)
+    assert _close(got_streams, streams)
+    assert _close(got_hidden, hidden)
+
+
+def test_inspection_truncates_to_block_size_and_leaves_the_model_alone():
+    _, fast, _ = _pair(CONFIGS[1], seed=12)
+    before = fast.weights()
+    tokens = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]                         # longer than block_size 8
+    assert [len(s) for s in fast.residual_stream(tokens)] == [8, 8, 8]
+    assert [len(h) for h in fast.mlp_hidden(tokens)] == [8, 8]
+    assert fast.weights() == before

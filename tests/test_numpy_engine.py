@@ -122,3 +122,51 @@ def test_attention_maps_match_scalar():
     maps_s, maps_n = GPT(cfg, weights).attention_maps(tokens), NumpyGPT(cfg, weights).attention_maps(tokens)
     assert np.array(maps_n).shape == (2, 2, 5, 5)
     assert np.allclose(maps_n, maps_s, rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=["article", "2-layer"])
+def test_residual_stream_and_mlp_hidden_match_fused(config):
+    from microgpt.fused import FusedGPT
+    weights = init_weights(config, random.Random(11), std=0.5)
+    tokens = [26, 4, 12, 12, 0, 26, 1, 2, 3, 4][: config.block_size]
+    model, fast = NumpyGPT(config, weights), FusedGPT(config, weights)
+    streams, hidden = np.array(model.residual_stream(tokens)), np.array(model.mlp_hidden(tokens))
+    T, E, L = len(tokens), config.n_embd, config.n_layer
+    assert streams.shape == (L + 1, T, E) and hidden.shape == (L, T, 4 * E)
+    assert np.allclose(streams, fast.residual_stream(tokens), rtol=0, atol=1e-12)
+    assert np.allclose(hidden, fast.mlp_hidden(tokens), rtol=0, atol=1e-12)
+    # the stream starts as rmsnorm(wte[token] + wpe[position]) ...
+    x0 = np.array(weights["wte"])[tokens] + np.array(weights["wpe"])[:T]
+    assert np.allclose(streams[0], x0 / np.sqrt(np.mean(x0 ** 2, axis=1, keepdims=True) + 1e-5), rtol=0, atol=1e-14)
+    # ... and its last entry is what lm_head reads
+    assert np.allclose(streams[-1] @ np.array(weights["lm_head"]).T, model.logits(tokens), rtol=0, atol=1e-12)
+
+
+def test_residual_stream_adds_what_each_block_adds():
+    """x_{l+1} - x_l = attention update + mlp update, and mlp_hidden is fc1(rmsnorm(h_l)), h_l = x_l + attention."""
+    cfg = CONFIGS[1]
+    weights = init_weights(cfg, random.Random(13), std=0.5)
+    tokens = [26, 4, 12, 12, 0, 26]
+    model = NumpyGPT(cfg, weights)
+    streams, hidden = np.array(model.residual_stream(tokens)), np.array(model.mlp_hidden(tokens))
+    for li in range(cfg.n_layer):
+        fc1, fc2 = (np.array(weights[f"layer{li}.mlp_{k}"]) for k in ("fc1", "fc2"))
+        # h_l: switch off this block's MLP (fc2 = 0); the earlier blocks are unchanged, so it comes out as x_l + attn
+        cut = dict(weights, **{f"layer{li}.mlp_fc2": np.zeros_like(fc2).tolist()})
+        cut_streams = np.array(NumpyGPT(cfg, cut).residual_stream(tokens))
+        assert np.array_equal(cut_streams[li], streams[li])
+        h = cut_streams[li + 1]
+        hn = h / np.sqrt(np.mean(h ** 2, axis=1, keepdims=True) + 1e-5)
+        assert np.allclose(hidden[li], hn @ fc1.T, rtol=0, atol=1e-12)
+        attn_update, mlp_update = h - streams[li], np.maximum(hidden[li], 0.0) @ fc2.T
+        assert np.allclose(streams[li + 1] - streams[li], attn_update + mlp_update, rtol=0, atol=1e-12)
+
+
+def test_residual_false_stream_is_each_blocks_output():
+    cfg = CONFIGS[1]
+    weights = init_weights(cfg, random.Random(14), std=0.5)
+    tokens = [26, 4, 12, 12, 0]
+    off = NumpyGPT(cfg, weights, residual=False)
+    streams = np.array(off.residual_stream(tokens))
+    assert np.allclose(streams[-1], np.maximum(np.array(off.mlp_hidden(tokens))[-1], 0.0)
+                       @ np.array(weights["layer1.mlp_fc2"]).T, rtol=0, atol=1e-14)
