@@ -91,6 +91,8 @@ def test_widget_follows_name_layer_and_head(setup):
     insp.layer.value = 1
     assert insp.matrix == attention_matrix(model, tok, "olivia", 1, 3)[0]
     assert "layer 1, head 3" in insp.message.value
+    assert insp.status_text.startswith("layer 1, head 3: 7 positions")
+    assert insp.error is None
     assert insp.out.outputs[1]["text"].rstrip("\n") == format_matrix(insp.matrix, insp.labels)
 
     # the widget exposes its controls with the model's ranges
@@ -104,12 +106,18 @@ def test_widget_shows_a_message_for_bad_names(setup):
     insp.name.value = "zoë"               # must not raise
     assert insp.matrix is None and insp.labels is None
     assert "not in the vocabulary" in insp.message.value
+    # the plain-text form has no markup or escapes: what a reader would print
+    assert insp.status_text == insp.error
+    assert insp.error.startswith("'ë' not in the vocabulary")
+    assert "&#" not in insp.error and "<" not in insp.error
     assert insp.out.outputs == ()
     insp.name.value = ""
     assert "type a name" in insp.message.value
+    assert insp.error == "type a name (at least one letter)"
     insp.name.value = "noah"              # recovers
     assert insp.labels == ["BOS", "n", "o", "a", "h"]
     assert "&#9888;" not in insp.message.value
+    assert insp.error is None and insp.status_text.startswith("layer 0, head 0: 5 positions")
 
 
 def test_widget_works_with_the_fast_engine(setup):

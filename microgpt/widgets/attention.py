@@ -101,9 +101,11 @@ class HeadInspector:
     """The head-inspection widget. ``.widget`` is the ipywidgets box; displaying the object shows it.
 
     After every change, ``.matrix`` and ``.labels`` hold what is shown (None after
-    bad input), ``.message`` says what is shown or what was wrong, and ``.out``
-    holds the heatmap and the numbers as ordinary notebook outputs (so they are
-    stored with the widget state and appear in the static book).
+    bad input), ``.status_text`` says in plain text what is shown or what was wrong
+    (``.error`` is that text after bad input, else None), ``.message`` is the same
+    line as an HTML widget, and ``.out`` holds the heatmap and the numbers as
+    ordinary notebook outputs (so they are stored with the widget state and appear
+    in the static book).
     """
 
     def __init__(self, model, tokenizer, name="emma", layer=0, head=0):
@@ -117,6 +119,7 @@ class HeadInspector:
         self.message = widgets.HTML()
         self.out = widgets.Output()
         self.matrix, self.labels = None, None
+        self.status_text, self.error = "", None
         for control in (self.name, self.layer, self.head):
             control.observe(self.update, names="value")
         self.widget = widgets.VBox([widgets.HBox([self.name, self.layer, self.head]), self.message, self.out])
@@ -131,7 +134,8 @@ class HeadInspector:
                                                    self.layer.value, self.head.value)
         except MicrogptError as error:
             self.matrix, self.labels = None, None
-            self.message.value = f'<span style="color:#D55E00">&#9888; {html.escape(str(error))}</span>'
+            self.status_text = self.error = str(error)
+            self.message.value = f'<span style="color:#D55E00">&#9888; {html.escape(self.status_text)}</span>'
             self.out.outputs = ()
             return
         shown = "".join(labels[1:])
@@ -141,9 +145,10 @@ class HeadInspector:
         picture = figure_html(fig, alt)
         plt.close(fig)
         self.matrix, self.labels = matrix, labels
-        self.message.value = html.escape(
-            f"layer {self.layer.value}, head {self.head.value}: {len(labels)} positions "
-            f"(BOS + {len(labels) - 1} letters); row = position, column = where it looks")
+        self.error = None
+        self.status_text = (f"layer {self.layer.value}, head {self.head.value}: {len(labels)} positions "
+                            f"(BOS + {len(labels) - 1} letters); row = position, column = where it looks")
+        self.message.value = html.escape(self.status_text)
         self.out.outputs = (
             {"output_type": "display_data", "metadata": {},
              "data": {"text/html": picture, "text/plain": "<attention heatmap>"}},
