@@ -42,8 +42,8 @@ class ModelSpec:
     source: str             # where the numbers come from
 
 
-# Published configurations. Each field above is copied from the model's config.json on
-# Hugging Face (URL in ``source``) and agrees with the paper cited next to it.
+# Published configurations, as released in each model's config.json on Hugging Face (URL in
+# ``source``) and its paper; recorded by hand here, so check a value against its source before reuse.
 PUBLISHED = (
     # Touvron et al. 2023, "Llama 2", arXiv:2307.09288, Table 1 (70B uses GQA, 4k context); "70B".
     ModelSpec("Llama-2-70B", n_layer=80, n_embd=8192, n_head=64, n_kv_head=8, head_dim=128, d_ff=28672,

@@ -32,3 +32,13 @@ def png_img_alt(value):
     m = re.fullmatch(r'<img src="data:image/png;base64,(iVBORw0KGgo[A-Za-z0-9+/=]+)" alt="([^"]+)" [^>]*>', value)
     assert m, value[:120]
     return html.unescape(m.group(2))
+
+
+def max_rel_diff(ga, gb):
+    """Largest |a - b| of each matrix (name -> rows), relative to that matrix's largest |a|."""
+    worst = 0.0
+    for name in ga:
+        scale = max(abs(v) for row in ga[name] for v in row) or 1.0
+        diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
+        worst = max(worst, diff / scale)
+    return worst

@@ -8,22 +8,13 @@ import pytest
 from helpers import tiny_setup
 
 import microgpt.fused as fused
+from helpers import max_rel_diff
 from microgpt import GPT, GPTConfig, Tokenizer, init_weights, load_docs, setup
 from microgpt.fused import FusedGPT
 
 # On CPython <= 3.11 ``sum`` of floats adds left to right exactly as the Value graph does.
 BIT_EXACT = sys.version_info < (3, 12)
 DOCS = ["emma", "a", "christopheralexander", "zoe", "yzabelle"]
-
-
-def _max_rel_diff(ga, gb):
-    """Largest |a - b| of each matrix, relative to that matrix's largest |a|."""
-    worst = 0.0
-    for name in ga:
-        scale = max(abs(v) for row in ga[name] for v in row) or 1.0
-        diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
-        worst = max(worst, diff / scale)
-    return worst
 
 
 def _pair(config, seed=1, std=0.5):
@@ -43,7 +34,7 @@ def test_loss_and_gradients_match_scalar(config):
         ls, gs = scalar.loss_and_grads(tokens)
         lf, gf = fast.loss_and_grads(tokens)
         assert abs(ls - lf) <= 1e-12 * abs(ls)
-        assert _max_rel_diff(gs, gf) <= 1e-12
+        assert max_rel_diff(gs, gf) <= 1e-12
         if BIT_EXACT:
             assert lf == ls and gf == gs, "the fused engine should reproduce the scalar engine bit for bit"
 
@@ -63,7 +54,7 @@ def test_training_steps_match_scalar():
         assert abs(ls - lf) <= 1e-12 * ls
         if BIT_EXACT:
             assert ls == lf
-    assert _max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
+    assert max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
     loss_and_grads_does_not_update = fast.weights()
     fast.loss_and_grads(tok.encode_doc("abc"))
     assert fast.weights() == loss_and_grads_does_not_update

@@ -6,20 +6,11 @@ from helpers import tiny_setup
 
 np = pytest.importorskip("numpy")
 
+from helpers import max_rel_diff  # noqa: E402
 from microgpt import GPT, GPTConfig, Tokenizer, init_weights, load_docs, setup  # noqa: E402
 from microgpt.numpy_engine import NumpyGPT  # noqa: E402
 
 DOCS = ["emma", "a", "christopheralexander", "zoe", "yzabelle"]
-
-
-def _max_rel_diff(ga, gb):
-    """Largest |a - b| of each matrix, relative to that matrix's largest |a|."""
-    worst = 0.0
-    for name in ga:
-        scale = max(abs(v) for row in ga[name] for v in row) or 1.0
-        diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
-        worst = max(worst, diff / scale)
-    return worst
 
 
 CONFIGS = [GPTConfig(vocab_size=27), GPTConfig(vocab_size=27, n_layer=2, n_embd=8, n_head=2, block_size=8)]
@@ -35,7 +26,7 @@ def test_loss_and_gradients_match_scalar(config):
         ls, gs = scalar.loss_and_grads(tokens)
         lf, gf = fast.loss_and_grads(tokens)
         assert abs(ls - lf) <= 1e-12 * abs(ls)
-        assert _max_rel_diff(gs, gf) <= 1e-12
+        assert max_rel_diff(gs, gf) <= 1e-12
         assert isinstance(lf, float) and isinstance(gf["wte"][0][0], float)
 
 
@@ -81,7 +72,7 @@ def test_training_steps_match_scalar():
         tokens = tok.encode_doc(doc)
         ls, lf = scalar.train_step(tokens, 0.05), fast.train_step(tokens, 0.05)
         assert abs(ls - lf) <= 1e-12 * ls
-    assert _max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
+    assert max_rel_diff(scalar.weights(), fast.weights()) <= 1e-12
 
 
 def test_batch_of_one_equals_unbatched():
