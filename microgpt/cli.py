@@ -133,7 +133,7 @@ def cmd_train(args):
                    progress=True, callback=report, stop_after=args.stop_after)
     samples = generate_many(model, tokenizer, rng, args.samples, args.temperature)
     if samples:
-        print(f"--- {len(samples)} samples at temperature {args.temperature} ---")
+        print(f"--- {len(samples)} sample{'' if len(samples) == 1 else 's'} at temperature {args.temperature} ---")
         for s in samples:
             print(s)
     if args.out:
