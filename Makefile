@@ -37,8 +37,11 @@ $(STAMP): requirements.txt requirements-test.txt pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -e .
 	touch $@
 
+# --all: an incremental Sphinx build can keep stale copies of changed static files
+# (the widget, MathJax and playground scripts); a full build takes seconds, as the
+# notebooks are not executed (execute_notebooks: off).
 book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
-	$(BIN)/jupyter-book build .
+	$(BIN)/jupyter-book build --all .
 	@echo
 	@echo "The book is built. Open it in a browser:"
 	@echo "    file://$(CURDIR)/_build/html/index.html"

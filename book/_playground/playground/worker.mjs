@@ -26,7 +26,14 @@ function call(body) {
 async function init(config, configURL) {
   const indexURL = new URL(config.indexURL, configURL).href;
   postMessage({ type: "status", text: `Loading Python (Pyodide ${config.pyodideVersion})…` });
-  const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+  let loadPyodide;
+  try {
+    ({ loadPyodide } = await import(indexURL + "pyodide.mjs"));
+  } catch (err) {
+    // Usually: no network to reach the CDN. Say how to get a copy that needs none.
+    throw new Error(`could not load Python (Pyodide) from ${indexURL}. If you are offline, rebuild the book `
+      + "with a local copy: make book PYODIDE=local, then make serve");
+  }
   pyodide = await loadPyodide({ indexURL });
   postMessage({ type: "status", text: "Installing the microgpt package…" });
   await pyodide.loadPackage(new URL(config.wheel, configURL).href, { messageCallback: () => {} });
