@@ -42,3 +42,16 @@ def max_rel_diff(ga, gb):
         diff = max(abs(a - b) for ra, rb in zip(ga[name], gb[name]) for a, b in zip(ra, rb))
         worst = max(worst, diff / scale)
     return worst
+
+
+def losses_and_grads_of_both(a, b, docs):
+    """``(loss_a, grads_a, loss_b, grads_b)`` of two engines on each document (names tokenizer); checks 1e-12."""
+    from microgpt import load_docs
+    tok = Tokenizer.from_docs(load_docs())
+    for doc in docs:
+        tokens = tok.encode_doc(doc)
+        la, ga = a.loss_and_grads(tokens)
+        lb, gb = b.loss_and_grads(tokens)
+        assert abs(la - lb) <= 1e-12 * abs(la)
+        assert max_rel_diff(ga, gb) <= 1e-12
+        yield la, ga, lb, gb
