@@ -18,6 +18,19 @@ def central_difference(f, x, h=1e-6):
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
+def check_input_gradients(f, x0, rel=1e-6, abs=1e-9):
+    """Backward through ``f`` (a list of Values -> one Value) at ``x0``; each input's grad must match a central difference."""
+    import pytest
+    from microgpt import Value
+
+    xs = [Value(v) for v in x0]
+    f(xs).backward()
+    for i in range(len(x0)):
+        def fi(t, i=i):
+            return f([Value(v) for v in x0[:i] + [t] + x0[i + 1:]]).data
+        assert xs[i].grad == pytest.approx(central_difference(fi, x0[i]), rel=rel, abs=abs), f"input {i}"
+
+
 def tiny_setup(seed=0, n_layer=1, n_embd=8, n_head=2, block_size=8, std=0.3):
     """A small random model over a small vocabulary, for fast gradient checks."""
     tok = Tokenizer(list("abcde"))

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from helpers import central_difference
+from helpers import check_input_gradients
 from microgpt import KVCache, Value, attention_head, multi_head_attention
 
 
@@ -47,9 +47,4 @@ def test_attention_gradient_matches_finite_differences():
         out, _ = attention_head(q, _v(k0), _v(v0))
         return sum(o * ci for o, ci in zip(out, c))
 
-    q = _v(q0)
-    f(q).backward()
-    for i in range(4):
-        def fi(t, i=i):
-            return f(_v(q0[:i] + [t] + q0[i + 1:])).data
-        assert q[i].grad == pytest.approx(central_difference(fi, q0[i]), rel=1e-6, abs=1e-10)
+    check_input_gradients(f, q0, abs=1e-10)
