@@ -1,4 +1,4 @@
-"""The engines: the same model computed three ways (chapter 9, "everything else is efficiency").
+"""The engines: the same model computed three ways (chapter 10, "everything else is efficiency").
 
 Every engine takes ``(config, weights)`` with weights as plain floats from
 ``init_weights`` and offers the same methods: ``train_step(tokens, lr) -> float``,

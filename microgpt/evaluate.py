@@ -1,4 +1,4 @@
-"""Chapters 7 and 8, measuring a model: held-out loss, how many samples are new, entropy, smoothing.
+"""Chapters 8 and 9, measuring a model: held-out loss, how many samples are new, entropy, smoothing.
 
 Standard library only; every function works with any engine (it needs only
 ``loss_and_grads``), so the numbers mean the same on the scalar, fused and numpy engines.

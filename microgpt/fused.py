@@ -1,4 +1,4 @@
-"""Chapter 9, rung 2: the fused engine. Whole operations are single nodes with hand-written backward passes.
+"""Chapter 10, rung 2: the fused engine. Whole operations are single nodes with hand-written backward passes.
 
 The scalar engine builds one ``Value`` per multiply and add: about 100,000 nodes
 for one name. Here every operation (matrix-vector product, rmsnorm, softmax, one

@@ -1,4 +1,4 @@
-"""Chapter 9, rung 3: the numpy engine. The whole sequence at once, as matrices.
+"""Chapter 10, rung 3: the numpy engine. The whole sequence at once, as matrices.
 
 The scalar and fused engines walk the positions one by one, each new position
 reading the keys and values cached by the earlier ones. For training we already

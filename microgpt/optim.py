@@ -1,4 +1,4 @@
-"""Chapter 7 (training), the optimisers: plain gradient descent and Adam.
+"""Chapter 8 (training), the optimisers: plain gradient descent and Adam.
 
 Both update ``Value`` parameters in place from their ``.grad`` and then reset the
 gradients to zero, ready for the next backward pass.

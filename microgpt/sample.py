@@ -1,4 +1,4 @@
-"""Chapter 8, inference: generate one token at a time and feed it back in.
+"""Chapter 9, inference: generate one token at a time and feed it back in.
 
 The logits are divided by the temperature before softmax: below 1 sharpens the
 distribution (safer, more repetitive), above 1 flattens it (more surprising).

@@ -1,4 +1,4 @@
-"""Chapter 10, from microgpt to frontier models: parameter counts, and three upgrades in miniature.
+"""Chapter 11, from microgpt to frontier models: parameter counts, and three upgrades in miniature.
 
 * ``microgpt_param_count``: microgpt's parameter count from a formula (checked
   against ``count_params``), and ``param_count`` for the architecture of today's

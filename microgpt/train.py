@@ -1,4 +1,4 @@
-"""Chapter 7, training: the loop every LLM runs.
+"""Chapter 8, training: the loop every LLM runs.
 
 For each step: take the next document, predict each next token, measure the
 loss, backpropagate, and let Adam nudge every weight, with a learning rate that

@@ -1,4 +1,4 @@
-"""The fused engine (chapter 9, rung 2): the scalar engine's numbers, computed by whole-operation kernels."""
+"""The fused engine (chapter 10, rung 2): the scalar engine's numbers, computed by whole-operation kernels."""
 import ast
 import inspect
 import random

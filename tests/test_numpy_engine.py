@@ -1,4 +1,4 @@
-"""The numpy engine (chapter 9, rung 3): whole sequences under a causal mask, batches, no-residual variant."""
+"""The numpy engine (chapter 10, rung 3): whole sequences under a causal mask, batches, no-residual variant."""
 import random
 
 import pytest

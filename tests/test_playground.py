@@ -390,7 +390,7 @@ def test_session_bad_input_is_one_line():
 
 
 CHAPTERS = sorted(p.stem for p in pathlib.Path(ROOT, "notebooks").glob("[0-9][0-9]_*.ipynb"))
-WIDGET_CHAPTERS = {"04_attention", "08_inference", "11_playground"}
+WIDGET_CHAPTERS = {"04_attention", "09_inference", "13_playground"}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -1,4 +1,4 @@
-"""The temperature slider (chapter 8), driven without a notebook frontend: move it, then look at what it shows."""
+"""The temperature slider (chapter 9), driven without a notebook frontend: move it, then look at what it shows."""
 import math
 
 import pytest

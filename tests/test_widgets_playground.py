@@ -1,4 +1,4 @@
-"""The playground dashboard (chapter 11), driven without a notebook frontend: click, then look at what it shows."""
+"""The playground dashboard (chapter 13), driven without a notebook frontend: click, then look at what it shows."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Chapter 8, inference: a temperature slider over a trained model's next-letter distribution.
+"""Chapter 9, inference: a temperature slider over a trained model's next-letter distribution.
 
     from microgpt.widgets.inference import TemperatureExplorer
     ex = TemperatureExplorer(model, tokenizer, prefix="em", temperature=1.0)

@@ -1,4 +1,4 @@
-"""Chapter 11, the playground: train a microgpt and watch it learn, in one notebook dashboard.
+"""Chapter 13, the playground: train a microgpt and watch it learn, in one notebook dashboard.
 
     from microgpt.widgets.playground import Playground
     pg = Playground(seed=42)
