@@ -24,7 +24,7 @@ PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+Hb
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
 
-.PHONY: all venv book test lab serve notebooks pyodide clean distclean
+.PHONY: all venv book test lab serve notebooks notebook sync pyodide clean distclean
 
 all: book
 
@@ -64,14 +64,29 @@ serve:
 	@echo "Serving _build/html at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-# Re-execute every notebook in place. Outputs (and widget state, for the static
-# book) come only from executing; commit the notebooks afterwards.
+# Re-execute every notebook in place (or one: `make notebook NB=08_training`). Outputs (and widget
+# state, for the static book) come only from executing; `scripts/notebooks.py clean` then drops
+# execution timestamps and numbers the widget ids, so a re-run changes only what really changed.
+EXECUTE = $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	--ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.record_timing=False
+
 notebooks: $(STAMP)
-	set -e; for nb in notebooks/*.ipynb; do \
-		echo "executing $$nb"; \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-			--ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.record_timing=False "$$nb"; \
-	done
+	set -e; for nb in notebooks/*.ipynb; do echo "executing $$nb"; $(EXECUTE) "$$nb"; done
+	$(BIN)/python scripts/notebooks.py clean
+	$(BIN)/python scripts/notebooks.py twins
+
+notebook: $(STAMP)
+	@test -n "$(NB)" || { echo "make notebook: say which, e.g. make notebook NB=08_training" >&2; exit 2; }
+	@test -f notebooks/$(NB).ipynb || { echo "make notebook: no notebooks/$(NB).ipynb (names look like 08_training)" >&2; exit 2; }
+	$(BIN)/python scripts/notebooks.py sync $(NB)
+	$(EXECUTE) notebooks/$(NB).ipynb
+	$(BIN)/python scripts/notebooks.py clean $(NB)
+	$(BIN)/python scripts/notebooks.py twins $(NB)
+
+# After editing a text twin (notebooks/text/*.md): carry the edit into the notebooks (outputs of
+# unchanged cells kept; run `make notebook NB=...` to execute the changed ones).
+sync: $(STAMP)
+	$(BIN)/python scripts/notebooks.py sync $(NB)
 
 # Pyodide's core runtime from the npm registry (pinned version, checked against the
 # pinned sha512), unpacked into a git-ignored cache. The tests serve the book with it.

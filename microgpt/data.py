@@ -62,3 +62,15 @@ def shuffle_docs(docs, rng):
 def make_rng(seed):
     """A private random stream; ``random.Random(s)`` draws exactly what ``random.seed(s)`` would."""
     return random.Random(seed)
+
+
+def reference_run():
+    """What Karpathy's reference microgpt printed for seed 42 on the packaged names (see its ``provenance``).
+
+    A dict with ``first_losses`` (the first 20 training losses), ``last_losses`` (steps 991-1000) and
+    ``samples`` (20 names at temperature 0.5 after 1000 steps), as recorded from the reference program.
+    """
+    import json
+
+    resource = importlib.resources.files("microgpt") / "data" / "reference-2017.json"
+    return json.loads(resource.read_text(encoding="utf-8"))
