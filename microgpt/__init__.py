@@ -30,14 +30,20 @@ __all__ = [
 ]
 
 
-def setup(seed=42, path=None, engine="scalar", config=None):
+def setup(seed=42, path=None, engine="scalar", config=None, docs=None, text=None):
     """The reference setup in one call: seeded rng, shuffled docs, tokenizer, fresh model.
 
+    The documents come from ``docs`` (a list), ``text`` (one document per line, e.g. pasted
+    into the playground), ``path`` (a text file), or else the packaged names; give at most one.
     Returns ``(model, docs, tokenizer, rng)``; the rng continues the same stream
     (use it for sampling after training, as microgpt does).
     """
+    if sum(source is not None for source in (path, docs, text)) > 1:
+        raise MicrogptError("setup takes the documents from one of path, docs or text, not several")
     rng = make_rng(seed)
-    docs = shuffle_docs(load_docs(path), rng)
+    if docs is None:
+        docs = parse_docs(text, "the pasted data") if text is not None else load_docs(path)
+    docs = shuffle_docs(docs, rng)
     tokenizer = Tokenizer.from_docs(docs)
     config = config or GPTConfig(vocab_size=tokenizer.vocab_size)
     model = make_model(engine, config, init_weights(config, rng))

@@ -15,6 +15,18 @@ def check_steps(num_steps):
         raise MicrogptError(f"the number of steps must be a positive whole number, got {num_steps!r}")
 
 
+def training_step(model, docs, tokenizer, step, num_steps, learning_rate=0.01):
+    """Step ``step`` of a ``num_steps`` run: the next document, the linearly decayed rate, one ``train_step``.
+
+    The one copy of a training step: ``train`` below, the notebook dashboard and the
+    browser playground all call it, so they all train the same way. Returns the loss.
+    """
+    doc = docs[step % len(docs)]
+    tokens = tokenizer.encode_doc(doc)                    # [BOS, c1, ..., cn, BOS]
+    lr_t = linear_decay(step, num_steps, learning_rate)
+    return model.train_step(tokens, lr_t)                 # forward, backward, Adam
+
+
 def train(model, docs, tokenizer, num_steps, learning_rate=0.01, progress=False, callback=None, stop_after=None):
     """Train ``model`` in place on ``docs`` (already shuffled); return the loss of every step.
 
@@ -33,10 +45,7 @@ def train(model, docs, tokenizer, num_steps, learning_rate=0.01, progress=False,
     bar = _progress_bar(last) if progress else None
     try:
         for step in range(last):
-            doc = docs[step % len(docs)]
-            tokens = tokenizer.encode_doc(doc)            # [BOS, c1, ..., cn, BOS]
-            lr_t = linear_decay(step, num_steps, learning_rate)
-            loss = model.train_step(tokens, lr_t)          # forward, backward, Adam
+            loss = training_step(model, docs, tokenizer, step, num_steps, learning_rate)
             losses.append(loss)
             if bar is not None:
                 bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
