@@ -7,3 +7,10 @@ the command line prints it as ``microgpt: error: <message>`` and exits with code
 
 class MicrogptError(ValueError):
     """Bad input: a one-line message saying what to fix."""
+
+
+class DivergedError(MicrogptError):
+    """Training produced a loss that is not a finite number (too large a learning rate, usually).
+
+    Raised by an engine's ``train_step`` before it changes any weight, so the model keeps its last good state.
+    """

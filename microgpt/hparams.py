@@ -1,0 +1,57 @@
+"""The valid range of every hyper-parameter, in one place.
+
+The command line, the Python API and the browser playground all check numbers with
+``check(name, value)``, so the same bad value gets the same one-line message
+everywhere; the playground page reads the ranges from ``limits_json()``.
+"""
+import json
+import math
+from dataclasses import asdict, dataclass
+
+from .errors import MicrogptError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How one hyper-parameter may be set."""
+
+    label: str              # how a message names it, e.g. "the learning rate"
+    low: float              # smallest allowed value
+    high: float             # largest allowed value
+    whole: bool = False     # must be a whole number
+    low_open: bool = False  # ``low`` itself is not allowed (the value must be > low)
+    flag: str = ""          # the command-line flag that sets it
+
+
+LIMITS = {
+    "steps": Limit("the number of steps", 1, 10_000_000, whole=True, flag="--steps"),
+    # random.Random(-s) is random.Random(s): negative seeds would not be new seeds, so they are refused.
+    "seed": Limit("the seed", 0, 2**32 - 1, whole=True, flag="--seed"),
+    "samples": Limit("the number of samples", 0, 100_000, whole=True, flag="--samples"),
+    "temperature": Limit("the temperature", 0, 100, flag="--temperature"),
+    "learning_rate": Limit("the learning rate", 0, 10, low_open=True, flag="--learning-rate"),
+    "print_every": Limit("the print interval", 1, 10_000_000, whole=True, flag="--print-every"),
+}
+
+
+def describe(limit):
+    """The allowed range in words, e.g. 'a number > 0 and <= 10'."""
+    kind = "a whole number" if limit.whole else "a number"
+    low = f"> {limit.low:g}" if limit.low_open else f">= {limit.low:g}"
+    return f"{kind} {low} and <= {limit.high:g}"
+
+
+def check(name, value):
+    """Return ``value`` (as int or float) if it is allowed for ``name``; else raise a one-line MicrogptError."""
+    limit = LIMITS[name]
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = (number and math.isfinite(value) and (not limit.whole or value == int(value))
+          and (value > limit.low if limit.low_open else value >= limit.low) and value <= limit.high)
+    if not ok:
+        raise MicrogptError(f"{limit.label} must be {describe(limit)}, got {value!r}")
+    return int(value) if limit.whole else float(value)
+
+
+def limits_json():
+    """Every limit as JSON, for the playground page's number fields."""
+    return json.dumps({name: asdict(limit) for name, limit in LIMITS.items()})
