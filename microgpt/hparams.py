@@ -34,11 +34,15 @@ LIMITS = {
 }
 
 
+def _num(x):
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
 def describe(limit):
     """The allowed range in words, e.g. 'a number > 0 and <= 10'."""
     kind = "a whole number" if limit.whole else "a number"
-    low = f"> {limit.low:g}" if limit.low_open else f">= {limit.low:g}"
-    return f"{kind} {low} and <= {limit.high:g}"
+    low = f"> {_num(limit.low)}" if limit.low_open else f">= {_num(limit.low)}"
+    return f"{kind} {low} and <= {_num(limit.high)}"
 
 
 def check(name, value):
