@@ -3,7 +3,8 @@
 
 PYTHON ?= python3
 PORT   ?= 8000
-VENV   := .venv
+# Another Python: make test-core PYTHON=/path/to/python3.13 VENV=.venv-3.13
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
@@ -24,7 +25,7 @@ PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+Hb
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
 
-.PHONY: all venv book test lab serve notebooks notebook sync pyodide clean distclean
+.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide clean distclean
 
 all: book
 
@@ -54,6 +55,12 @@ book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
 test: $(STAMP) $(if $(shell command -v npm),$(PYODIDE_STAMP))
 	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider tests notebooks
+
+# The same, without the tests that need the built book or a browser (marked `book` in
+# tests/conftest.py): what .ci/run also runs on the newest Python the README names.
+test-core: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
+		-p no:cacheprovider -m "not book" tests notebooks
 
 # (--allow-root only when run as root, e.g. inside a container)
 lab: $(STAMP)
