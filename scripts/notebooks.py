@@ -102,15 +102,20 @@ def _write(path, text):
 
 
 def _renumber_widgets(text, name):
-    ids = []
-    for m in re.finditer(r'"model_id": "([0-9a-f]{32})"|"(?:IPY_MODEL_)?([0-9a-f]{32})"', text):
-        mid = m.group(1) or m.group(2)
-        if mid not in ids:
-            ids.append(mid)
-    for i, mid in enumerate(ids):
-        stable = uuid.uuid5(uuid.NAMESPACE_URL, f"microgpt-book/{name}/widget/{i}").hex
-        text = text.replace(mid, stable)
-    return text
+    """Replace every widget model id by one derived from the notebook's name and the id's order of first use.
+
+    One pass over the text (``re.sub`` with a mapping), so an id is never replaced twice even when the
+    old ids already look like stable ones in another order.
+    """
+    mapping = {}
+
+    def stable(match):
+        mid = match.group(2)
+        if mid not in mapping:
+            mapping[mid] = uuid.uuid5(uuid.NAMESPACE_URL, f"microgpt-book/{name}/widget/{len(mapping)}").hex
+        return match.group(1) + mapping[mid]
+
+    return re.sub(r'("(?:IPY_MODEL_)?)([0-9a-f]{32})(?=")', stable, text)
 
 
 def clean(paths):
