@@ -64,6 +64,16 @@ def make_rng(seed):
     return random.Random(seed)
 
 
+def bpe_sample_text():
+    """The English text the tokenizer chapter trains byte-pair encoding on (``data/bpe-sample.txt``).
+
+    Written for the course and shipped in the package, so the text (and every merge learned from it)
+    is the same on every machine and every Python version. Paragraphs are separated by blank lines.
+    """
+    resource = importlib.resources.files("microgpt") / "data" / "bpe-sample.txt"
+    return resource.read_text(encoding="utf-8")
+
+
 def reference_run():
     """What Karpathy's reference microgpt printed for seed 42 on the packaged names (see its ``provenance``).
 

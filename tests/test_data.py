@@ -53,3 +53,14 @@ def test_shuffle_is_the_reference_shuffle_and_leaves_input_alone():
     random.shuffle(theirs)  # what microgpt does with the global random module
     assert ours == theirs
     assert docs == ["a", "b", "c", "d", "e", "f"]
+
+
+def test_bpe_sample_text_is_packaged_english_prose():
+    from microgpt.data import bpe_sample_text
+
+    text = bpe_sample_text()
+    paragraphs = text.rstrip("\n").split("\n\n")
+    assert len(paragraphs) >= 30                      # the tokenizer chapter holds out every fifth one
+    assert all(p.strip() == p and p for p in paragraphs)
+    assert text.isascii() and "\r" not in text        # same bytes on every platform
+    assert text.count(" the ") > 100                  # English, so BPE learns English merges
