@@ -15,11 +15,11 @@ A ``Value`` holds a plain number (``int`` or ``float``); anything else is refuse
 with a ``MicrogptError``. ``nan`` and ``inf`` are floats and are allowed: they flow
 through the arithmetic exactly as they do for Python floats (the engines check
 that the loss is finite). ``log`` of a number <= 0 and ``0 ** negative`` are
-refused, because they have no finite value or gradient.
+refused (``MathDomainError``, a ``MicrogptError``): they have no finite value or gradient.
 """
 import math
 
-from .errors import MicrogptError
+from .errors import MathDomainError, MicrogptError
 
 
 class Value:
@@ -48,12 +48,12 @@ class Value:
         if not isinstance(exponent, (int, float)):
             raise MicrogptError(f"x ** y needs a plain-number exponent (int or float), not {exponent!r}")
         if self.data == 0 and exponent < 0:
-            raise MicrogptError(f"0 ** {exponent} divides by zero")
+            raise MathDomainError(f"0 ** {exponent} divides by zero")
         return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),))
 
     def log(self):
         if self.data <= 0:
-            raise MicrogptError(f"log is defined for numbers > 0, not {self.data!r}")
+            raise MathDomainError(f"log is defined for numbers > 0, not {self.data!r}")
         return Value(math.log(self.data), (self,), (1 / self.data,))
 
     def exp(self):

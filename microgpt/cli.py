@@ -19,7 +19,7 @@ import sys
 import time
 
 from . import hparams
-from .errors import INTERRUPTED, MicrogptError, exit_quietly_on_ctrl_c
+from .errors import INTERRUPTED, MathDomainError, MicrogptError, exit_quietly_on_ctrl_c
 
 STATUS_BAD_INPUT = 2
 STATUS_INTERRUPTED = 130
@@ -283,7 +283,10 @@ def cmd_train(args, run):
 
     last = args.steps if args.stop_after is None else min(args.steps, args.stop_after)
 
+    done = [0]  # steps finished, for the message if training diverges
+
     def report(step, loss):
+        done[0] = step + 1
         if step == 0 or (step + 1) % args.print_every == 0 or step + 1 == last:
             run.print(f"step {step + 1:5d} / {args.steps} | loss {loss:.4f}")
 
@@ -291,11 +294,11 @@ def cmd_train(args, run):
         losses = train(model, docs, tokenizer, args.steps, learning_rate=args.learning_rate,
                        progress=True, callback=report, stop_after=args.stop_after)
     except (ArithmeticError, ValueError) as exc:
-        if isinstance(exc, MicrogptError):
-            raise
-        # An engine that does not yet detect divergence itself: the numbers left the floats.
-        raise MicrogptError(f"training diverged ({exc}); nothing was saved: try a smaller --learning-rate "
-                            f"than {args.learning_rate:g}") from None
+        if isinstance(exc, MicrogptError) and not isinstance(exc, MathDomainError):
+            raise  # bad input, or DivergedError (which names the step itself)
+        # The numbers left the floats inside an engine (a probability rounded to 0, an overflow).
+        raise MicrogptError(f"training diverged at step {done[0] + 1} ({exc}); nothing was saved: "
+                            f"try a smaller --learning-rate than {args.learning_rate:g}") from None
     if args.out:  # save first: sampling or printing cannot lose the trained model
         _save(run, args.out, json.dumps(checkpoint_dict(model, tokenizer, steps=last, num_steps=args.steps,
                                                         seed=args.seed, engine=args.engine)), "checkpoint")

@@ -18,17 +18,25 @@ class DivergedError(MicrogptError):
     """
 
 
+class MathDomainError(MicrogptError):
+    """An operation outside the numbers it is defined for: ``log`` of a number <= 0, ``0 ** negative``.
+
+    Raised by ``autograd.Value``; during training it means the run has diverged (a
+    probability rounded to 0), so the command line reports it as divergence.
+    """
+
+
 INTERRUPTED = "microgpt: interrupted; nothing was saved"
 
 
 def exit_quietly_on_ctrl_c(message=INTERRUPTED):
     """From now on Ctrl-C prints ``message`` on stderr and exits with code 130 at once (command line only)."""
-    import signal
+    import _signal  # what the signal module wraps, without its slow import of enum
 
     def handler(signum, frame):
         os.write(2, (message + "\n").encode("ascii", "backslashreplace"))
         os._exit(130)
-    signal.signal(signal.SIGINT, handler)
+    _signal.signal(_signal.SIGINT, handler)
 
 
 def quiet_ctrl_c_while_starting():
