@@ -44,6 +44,8 @@ def writable_target(path, what="output"):
         raise MicrogptError(f"{what} {path!r} is a directory; give a file name")
     if os.path.exists(target) and not os.path.isfile(target):
         raise MicrogptError(f"{what} {path!r} is not a regular file (a device or pipe?); give a file name")
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise MicrogptError(f"cannot write {path!r}: {os.path.dirname(path)!r} is a file, not a folder")
     if not os.path.isdir(folder):
         raise MicrogptError(f"cannot write {path!r}: folder {os.path.dirname(os.path.abspath(path))!r} "
                             f"does not exist; create it first")

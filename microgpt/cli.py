@@ -211,7 +211,8 @@ def check_outputs(outputs, data_path):
             except OSError as exc:
                 raise MicrogptError(f"{flag} {path!r} cannot be read ({exc.strerror}); give another file name") from None
             if not ours:
-                raise MicrogptError(f"{flag} {path!r} exists and is not a file microgpt wrote; "
+                kind = "checkpoint" if flag == "--out" else "log"
+                raise MicrogptError(f"{flag} {path!r} exists and is not a microgpt {kind}; "
                                     "refusing to overwrite it: delete it or give another file name")
         folder = os.path.dirname(target)
         try:  # the only honest test of "can I write here": try it

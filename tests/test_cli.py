@@ -150,8 +150,9 @@ def workdir(tmp_path, checkpoint):
     (["--out", "sub"], "is a directory"),
     (["--out", "/dev/null"], "not a regular file"),
     (["--log-json", "/dev/null"], "not a regular file"),
-    (["--out", "notes.txt"], "not a file microgpt wrote"),
-    (["--log-json", "good.json"], "not a file microgpt wrote"),
+    (["--out", "notes.txt"], "exists and is not a microgpt checkpoint"),
+    (["--log-json", "good.json"], "exists and is not a microgpt log"),
+    (["--out", "notes.txt/m.json"], "is a file, not a folder"),
     (["--out", "missing/m.json"], "does not exist"),
     (["--out", ""], "needs a file name"),
 ])
