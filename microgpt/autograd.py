@@ -14,8 +14,9 @@ floating-point results agree bit for bit.
 A ``Value`` holds a plain number (``int`` or ``float``); anything else is refused
 with a ``MicrogptError``. ``nan`` and ``inf`` are floats and are allowed: they flow
 through the arithmetic exactly as they do for Python floats (the engines check
-that the loss is finite). ``log`` of a number <= 0 and ``0 ** negative`` are
-refused (``MathDomainError``, a ``MicrogptError``): they have no finite value or gradient.
+that the loss is finite). ``log`` of a number <= 0, ``0 ** negative`` and a
+negative number to a fractional power are refused (``MathDomainError``, a kind
+of ``MicrogptError``): they have no finite real value or gradient.
 """
 import math
 
@@ -28,7 +29,7 @@ class Value:
     __slots__ = ("data", "grad", "_children", "_local_grads")
 
     def __init__(self, data, children=(), local_grads=()):
-        if not isinstance(data, (int, float)):
+        if not children and not isinstance(data, (int, float)):  # a leaf: check the number it is given
             raise MicrogptError(f"a Value holds a plain number (int or float), not {data!r}")
         self.data = data                  # the number this node holds
         self.grad = 0                     # d(output)/d(this node), filled by backward()
@@ -47,8 +48,8 @@ class Value:
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)):
             raise MicrogptError(f"x ** y needs a plain-number exponent (int or float), not {exponent!r}")
-        if self.data == 0 and exponent < 0:
-            raise MathDomainError(f"0 ** {exponent} divides by zero")
+        if self.data == 0 and exponent < 0 or self.data < 0 and not float(exponent).is_integer():
+            raise MathDomainError(f"{self.data!r} ** {exponent!r} has no finite real value")
         return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),))
 
     def log(self):

@@ -78,5 +78,8 @@ def check(name, value):
 
 
 def limits_json():
-    """Every limit as JSON, for the playground page's number fields."""
-    return json.dumps({name: asdict(limit) for name, limit in LIMITS.items()})
+    """Every hyper-parameter's limit (those with a command-line flag) as JSON, for the playground page's fields.
+
+    The limits of a checkpoint's shape and weights are left out: the page has no field for them.
+    """
+    return json.dumps({name: asdict(limit) for name, limit in LIMITS.items() if limit.flag})

@@ -151,3 +151,10 @@ def test_backward_twice_accumulates_exactly_in_the_leaves():
     once = [x.grad for x in xs]
     out.backward()
     assert [x.grad for x in xs] == pytest.approx([2 * g for g in once], rel=1e-14)
+
+
+def test_a_negative_number_to_a_fractional_power_is_refused_not_complex():
+    from microgpt.errors import MathDomainError
+    with pytest.raises(MathDomainError, match="no finite real value"):
+        Value(-8.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0 and (Value(-2.0) ** 2.0).data == 4.0

@@ -49,6 +49,7 @@ def test_huge_values_keep_the_message_short():
 
 def test_limits_json_is_every_limit():
     limits = json.loads(hparams.limits_json())
-    assert set(limits) == set(LIMITS)
+    assert set(limits) == {"steps", "seed", "samples", "temperature", "learning_rate", "print_every"}
+    assert all(LIMITS[name].flag for name in limits)
     assert limits["learning_rate"] == {"label": "the learning rate", "low": 0, "high": 10, "whole": False,
                                        "low_open": True, "flag": "--learning-rate"}
