@@ -40,6 +40,8 @@ def writable_target(path, what="output"):
     path = os.fspath(path)
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
+    if os.path.islink(target):  # realpath could not resolve it: a loop of symbolic links
+        raise MicrogptError(f"{what} {path!r} is a symbolic link that leads nowhere (a loop); give a file name")
     if os.path.isdir(target):
         raise MicrogptError(f"{what} {path!r} is a directory; give a file name")
     if os.path.exists(target) and not os.path.isfile(target):

@@ -116,6 +116,10 @@ def test_save_onto_a_folder_or_device_is_refused(saved, tmp_path):
     with pytest.raises(MicrogptError, match="does not exist; create it first"):
         save_checkpoint(tmp_path / "no" / "m.json", model, tok)
     assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    os.symlink("loop.json", tmp_path / "loop.json")
+    with pytest.raises(MicrogptError, match="leads nowhere"):
+        save_checkpoint(tmp_path / "loop.json", model, tok)
+    assert os.path.islink(tmp_path / "loop.json")
 
 
 def test_save_follows_a_symlink_and_keeps_the_mode(saved, tmp_path):
