@@ -4,7 +4,8 @@ Modules in chapter order: ``data`` -> ``tokenizer`` -> ``autograd`` -> ``layers`
 -> ``attention`` -> ``mlp`` -> ``residuals`` -> ``model`` -> ``optim`` -> ``train``
 -> ``sample`` -> ``checkpoint``; ``engines`` picks how the model is computed.
 """
-from .errors import MicrogptError
+from .errors import MicrogptError, quiet_ctrl_c_while_starting
+quiet_ctrl_c_while_starting()  # only for `python -m microgpt`: Ctrl-C during start-up is one line
 from .data import load_docs, make_rng, parse_docs, shuffle_docs
 from .tokenizer import Tokenizer
 from .autograd import Value

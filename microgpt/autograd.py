@@ -10,8 +10,17 @@ the inputs and applies the chain rule, one line per edge::
 Only +, *, **, log, exp and relu are primitive; negation, subtraction and
 division are built from them, exactly as the reference microgpt does, so the
 floating-point results agree bit for bit.
+
+A ``Value`` holds a plain number (``int`` or ``float``); anything else is refused
+with a ``MicrogptError``. ``nan`` and ``inf`` are floats and are allowed: they flow
+through the arithmetic exactly as they do for Python floats (the engines check
+that the loss is finite). ``log`` of a number <= 0, ``0 ** negative`` and a
+negative number to a fractional power are refused (``MathDomainError``, a kind
+of ``MicrogptError``): they have no finite real value or gradient.
 """
 import math
+
+from .errors import MathDomainError, MicrogptError
 
 
 class Value:
@@ -20,6 +29,8 @@ class Value:
     __slots__ = ("data", "grad", "_children", "_local_grads")
 
     def __init__(self, data, children=(), local_grads=()):
+        if not children and not isinstance(data, (int, float)):  # a leaf: check the number it is given
+            raise MicrogptError(f"a Value holds a plain number (int or float), not {data!r}")
         self.data = data                  # the number this node holds
         self.grad = 0                     # d(output)/d(this node), filled by backward()
         self._children = children         # the nodes this one was computed from
@@ -35,14 +46,22 @@ class Value:
         return Value(self.data * other.data, (self, other), (other.data, self.data))
 
     def __pow__(self, exponent):
-        assert isinstance(exponent, (int, float)), "only plain-number exponents are supported"
+        if not isinstance(exponent, (int, float)):
+            raise MicrogptError(f"x ** y needs a plain-number exponent (int or float), not {exponent!r}")
+        if self.data == 0 and exponent < 0 or self.data < 0 and not float(exponent).is_integer():
+            raise MathDomainError(f"{self.data!r} ** {exponent!r} has no finite real value")
         return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),))
 
     def log(self):
+        if self.data <= 0:
+            raise MathDomainError(f"log is defined for numbers > 0, not {self.data!r}")
         return Value(math.log(self.data), (self,), (1 / self.data,))
 
     def exp(self):
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:  # beyond the largest float: inf, as float arithmetic overflows
+            e = math.inf
         return Value(e, (self,), (e,))
 
     def relu(self):
@@ -94,8 +113,18 @@ class Value:
         return order
 
     def backward(self):
-        """Fill ``.grad`` of every node that this one depends on (the chain rule, in reverse order)."""
+        """Fill ``.grad`` of every node that this one depends on (the chain rule, in reverse order).
+
+        Gradients accumulate in the leaves (the inputs and weights, nodes with no
+        children): calling ``backward()`` a second time without zeroing them adds
+        exactly the same gradient again, as PyTorch does. The nodes in between are
+        reset to 0 first, so they always hold this call's gradient. To start over,
+        set every leaf's ``.grad = 0`` (the optimizers do that after each step).
+        """
         order = self.topological_order()
+        for node in order:
+            if node._children:            # an intermediate result: start from 0 on every call
+                node.grad = 0
         self.grad = 1
         for node in reversed(order):
             for child, local_grad in zip(node._children, node._local_grads):

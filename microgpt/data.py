@@ -7,13 +7,18 @@ import importlib.resources
 import os
 import random
 
+from . import hparams
 from .errors import MicrogptError
 
 PACKAGED_NAMES = "names.txt"
 
 
 def read_text(path=None):
-    """Return the text of ``path``, or of the packaged names file when ``path`` is None."""
+    """Return the text of ``path``, or of the packaged names file when ``path`` is None.
+
+    A UTF-8 byte-order mark at the start is dropped (Windows editors write one);
+    line endings of any kind (``\\n``, ``\\r\\n``, ``\\r``) are left to ``parse_docs``.
+    """
     if path is None:
         resource = importlib.resources.files("microgpt") / "data" / PACKAGED_NAMES
         return resource.read_text(encoding="utf-8")
@@ -22,12 +27,19 @@ def read_text(path=None):
         raise MicrogptError(f"data file {path!r} does not exist; pass the path of a text file with one document per line")
     if os.path.isdir(path):
         raise MicrogptError(f"data path {path!r} is a directory; pass a text file with one document per line")
-    with open(path, "rb") as f:
-        raw = f.read()
+    if not os.path.isfile(path):
+        raise MicrogptError(f"data path {path!r} is not a regular file (a device or pipe?); pass a text file")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise MicrogptError(f"cannot read data file {path!r}: {exc.strerror or exc}") from None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and b"\x00" in raw:
+        raise MicrogptError(f"data file {path!r} is UTF-16 text; save it as UTF-8")
     if b"\x00" in raw:
         raise MicrogptError(f"data file {path!r} is not a text file (it contains NUL bytes); pass a UTF-8 text file")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise MicrogptError(f"data file {path!r} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
 
@@ -61,7 +73,7 @@ def shuffle_docs(docs, rng):
 
 def make_rng(seed):
     """A private random stream; ``random.Random(s)`` draws exactly what ``random.seed(s)`` would."""
-    return random.Random(seed)
+    return random.Random(hparams.check("seed", seed))  # a whole number from 0 to 2**32 - 1
 
 
 def bpe_sample_text():

@@ -18,8 +18,8 @@ class Tokenizer:
 
     def __init__(self, chars):
         chars = list(chars)
-        if len(set(chars)) != len(chars) or any(len(c) != 1 for c in chars):
-            raise MicrogptError("a vocabulary must be distinct single characters")
+        if any(not isinstance(c, str) or len(c) != 1 for c in chars) or len(set(chars)) != len(chars):
+            raise MicrogptError("a vocabulary must be distinct single characters (strings of length 1)")
         self.chars = chars
         self.BOS = len(chars)
         self.vocab_size = len(chars) + 1
@@ -32,6 +32,8 @@ class Tokenizer:
 
     def encode(self, text):
         """Characters to ids (no BOS added)."""
+        if not isinstance(text, str):
+            raise MicrogptError(f"encode takes a string, not {type(text).__name__}")
         unknown = sorted(set(c for c in text if c not in self._id))
         if unknown:
             shown = "".join(unknown)

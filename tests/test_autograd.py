@@ -98,3 +98,63 @@ def test_topological_order_puts_children_first_and_visits_each_node_once():
         for child in node._children:
             assert pos[id(child)] < pos[id(node)]
     assert order[-1] is d
+
+
+# -- what a Value refuses, and what it allows --------------------------------------
+@pytest.mark.parametrize("bad", ["1.5", None, [1.0], (1,), 1j, Value(2.0)])
+def test_a_value_holds_only_a_plain_number(bad):
+    from microgpt import MicrogptError
+    with pytest.raises(MicrogptError, match="a Value holds a plain number"):
+        Value(bad)
+    with pytest.raises(MicrogptError, match="a Value holds a plain number"):
+        Value(1.0) + bad if not isinstance(bad, Value) else Value(bad)
+
+
+def test_nan_and_inf_flow_through_like_floats():
+    x = Value(float("nan"))
+    assert math.isnan((x * 2 + 1).data) and math.isnan(x.log().data)
+    y = Value(float("inf"))
+    assert (y + 1).data == math.inf and (-y).exp().data == 0.0
+    assert Value(1000.0).exp().data == math.inf  # math.exp would raise OverflowError
+
+
+def test_value_to_the_power_of_a_value_is_refused():
+    from microgpt import MicrogptError
+    with pytest.raises(MicrogptError, match="plain-number exponent"):
+        Value(2.0) ** Value(3.0)
+
+
+@pytest.mark.parametrize("make", [lambda: Value(0.0).log(), lambda: Value(-1.0).log(),
+                                  lambda: Value(float("-inf")).log(),
+                                  lambda: Value(0.0) ** -1, lambda: 1 / Value(0.0), lambda: Value(1.0) / Value(0.0)])
+def test_outside_the_domain_is_a_one_line_error(make):
+    from microgpt import MicrogptError
+    from microgpt.errors import MathDomainError
+    with pytest.raises(MathDomainError) as info:
+        make()
+    assert isinstance(info.value, MicrogptError) and "\n" not in str(info.value)
+
+
+def test_backward_twice_accumulates_exactly_in_the_leaves():
+    x = Value(1.5)
+    y = x * 2.0
+    z = y * 3.0
+    z.backward()
+    assert (x.grad, y.grad) == (6.0, 3.0)
+    z.backward()                      # no zeroing: the leaf gets the same gradient again ...
+    assert (x.grad, y.grad) == (12.0, 3.0)  # ... the node in between holds this call's gradient
+
+    rng = random.Random(3)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    out = sum((a * b).exp() * a for a in xs for b in xs).exp().log()
+    out.backward()
+    once = [x.grad for x in xs]
+    out.backward()
+    assert [x.grad for x in xs] == pytest.approx([2 * g for g in once], rel=1e-14)
+
+
+def test_a_negative_number_to_a_fractional_power_is_refused_not_complex():
+    from microgpt.errors import MathDomainError
+    with pytest.raises(MathDomainError, match="no finite real value"):
+        Value(-8.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0 and (Value(-2.0) ** 2.0).data == 4.0

@@ -64,3 +64,49 @@ def test_bpe_sample_text_is_packaged_english_prose():
     assert all(p.strip() == p and p for p in paragraphs)
     assert text.isascii() and "\r" not in text        # same bytes on every platform
     assert text.count(" the ") > 100                  # English, so BPE learns English merges
+
+
+@pytest.mark.parametrize("raw", [
+    b"\xef\xbb\xbfanna\r\nbob\r\n\r\nzoe\r\n",   # Windows: byte-order mark and CRLF
+    b"anna\rbob\r\rzoe",                       # old Mac line endings
+    b"\xef\xbb\xbfanna\nbob\nzoe",
+])
+def test_byte_order_mark_and_line_endings_are_not_characters(tmp_path, raw):
+    p = tmp_path / "win.txt"
+    p.write_bytes(raw)
+    assert load_docs(p) == ["anna", "bob", "zoe"]
+
+
+def test_utf16_gets_its_own_message(tmp_path):
+    p = tmp_path / "u16.txt"
+    p.write_bytes("anna\nbob\n".encode("utf-16"))
+    with pytest.raises(MicrogptError, match="is UTF-16 text; save it as UTF-8"):
+        load_docs(p)
+
+
+def test_devices_and_unreadable_files(tmp_path, monkeypatch):
+    with pytest.raises(MicrogptError, match="not a regular file"):
+        load_docs("/dev/zero")  # would otherwise be read forever
+    p = tmp_path / "locked.txt"
+    p.write_text("anna\n")
+    import builtins
+    import errno
+    import os
+    real_open = builtins.open
+
+    def denied(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(p):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", denied)  # chmod 000 does not stop root, who may run the tests
+    with pytest.raises(MicrogptError, match="cannot read data file .*Permission denied"):
+        load_docs(p)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, 2**32, "42", None, True])
+def test_bad_seeds_are_refused_by_the_api_as_by_the_cli(seed):
+    import microgpt
+    with pytest.raises(MicrogptError, match="the seed must be a whole number >= 0"):
+        make_rng(seed)
+    with pytest.raises(MicrogptError, match="the seed must be a whole number >= 0"):
+        microgpt.setup(seed=seed, docs=["anna", "bob"])

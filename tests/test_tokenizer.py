@@ -46,3 +46,21 @@ def test_vocabulary_must_be_distinct_characters():
         Tokenizer(["a", "a"])
     with pytest.raises(MicrogptError):
         Tokenizer(["ab"])
+
+
+@pytest.mark.parametrize("bad", [None, 5, ["a", "b"], b"ab"])
+def test_encode_takes_a_string(bad):
+    with pytest.raises(MicrogptError, match="encode takes a string"):
+        Tokenizer(list(CHARS)).encode(bad)
+
+
+@pytest.mark.parametrize("bad", [True, 26.0, -27])
+def test_decode_refuses_bools_floats_and_negative_ids(bad):
+    with pytest.raises(MicrogptError, match="ids run from 0 to 26"):
+        Tokenizer(list(CHARS)).decode([bad])
+
+
+@pytest.mark.parametrize("bad", [[1, 2], ["a", None], ["a", ""]])
+def test_vocabulary_must_be_strings(bad):
+    with pytest.raises(MicrogptError, match="distinct single characters"):
+        Tokenizer(bad)
