@@ -70,51 +70,62 @@ def plan_batches(encoded, num_tokens, batch_size, block_size):
 
 
 def train_tokens(model, encoded, num_tokens, batch_size=32, learning_rate=0.01):
-    """Train ``model`` in place until it has read ``num_tokens`` tokens; return ``(losses of every step, tokens read)``.
+    """Train ``model`` in place until it has read ``num_tokens`` tokens.
 
-    One Adam step per batch, the rate decaying linearly to 0 over the planned steps
-    (microgpt's schedule). Needs an engine with ``train_step_batch`` (the numpy engine).
+    Returns ``(the loss of every step, the tokens read)``. One Adam step per batch, the
+    rate decaying linearly to 0 over the planned steps (microgpt's schedule). Needs an
+    engine with ``train_step_batch`` (the numpy engine).
     """
     if not hasattr(model, "train_step_batch"):
-        raise MicrogptError(f"the {model.engine} engine cannot train on batches; use engine 'numpy'")
+        raise MicrogptError(f"the {model.engine} engine cannot train on batches; "
+                            "use engine 'numpy'")
     batches, tokens = plan_batches(encoded, num_tokens, batch_size, model.config.block_size)
     losses = []
     for step, batch in enumerate(batches):
-        loss = model.train_step_batch(batch, linear_decay(step, len(batches), learning_rate))
+        lr = linear_decay(step, len(batches), learning_rate)
+        loss = model.train_step_batch(batch, lr)
         if not math.isfinite(loss):
-            raise DivergedError(f"the loss became {loss} at step {step + 1}; lower the learning rate")
+            raise DivergedError(f"the loss became {loss} at step {step + 1}; "
+                                "lower the learning rate")
         losses.append(loss)
     return losses, tokens
 
 
 def doc_loss(logits, tokens):
-    """Mean cross-entropy of one document from its logits (one row per position): the loss train_step reports."""
+    """Mean cross-entropy of one document from its logits (a row per position).
+
+    The loss ``train_step`` reports: -ln softmax(row)[target] = logsumexp(row) - row[target],
+    with the largest logit subtracted first so that exp cannot overflow.
+    """
     n = min(len(logits), len(tokens) - 1)
     total = []
     for row, target in zip(logits[:n], tokens[1:n + 1]):
         top = max(row)
-        total.append(top + math.log(math.fsum(math.exp(v - top) for v in row)) - row[target])
+        logsumexp = top + math.log(math.fsum(math.exp(v - top) for v in row))
+        total.append(logsumexp - row[target])
     return math.fsum(total) / n
 
 
 def mean_loss(model, encoded):
-    """Mean over documents of each one's mean loss, from forward passes only (``model.logits``): no gradients.
+    """Mean over documents of each one's mean loss, from forward passes only: no gradients.
 
-    The same number as ``microgpt.evaluate.mean_loss`` (which runs the backward pass too), much faster.
+    The same number as ``microgpt.evaluate.mean_loss``, which runs the backward pass too;
+    this one needs only the engine's ``logits``, and is several times faster.
     """
     if not encoded:
         raise MicrogptError("there are no documents to evaluate on")
     block = model.config.block_size
-    return math.fsum(doc_loss(model.logits(tokens[:block + 1]), tokens) for tokens in encoded) / len(encoded)
+    losses = [doc_loss(model.logits(tokens[:block + 1]), tokens) for tokens in encoded]
+    return math.fsum(losses) / len(encoded)
 
 
 def flops(n_params, n_tokens):
-    """Training compute, counted the usual way: about 6 floating-point operations per parameter per token."""
+    """Training compute, counted the usual way: about 6 operations per parameter per token."""
     return 6 * n_params * n_tokens
 
 
 def tokens_for(compute, n_params):
-    """How many tokens a model of ``n_params`` parameters can train on with ``compute`` operations."""
+    """How many tokens a model of ``n_params`` parameters can read with ``compute`` operations."""
     return round(compute / (6 * n_params))
 
 
@@ -158,7 +169,7 @@ def train_size(config, train_encoded, held_encoded, num_tokens, seed=42, batch_s
 
 @dataclass(frozen=True)
 class PowerLaw:
-    """``L(N) = l_inf + a * N**-alpha``, fitted by ``fit_power_law``; ``rmse`` is the fit's error on its points."""
+    """``L(N) = l_inf + a * N**-alpha``, from ``fit_power_law``; ``rmse``: its error on its points."""
 
     l_inf: float
     a: float
@@ -169,8 +180,11 @@ class PowerLaw:
         return self.l_inf + self.a * n ** -self.alpha
 
 
-def _line(xs, ys):
-    """Least-squares line y = c + b x (closed form); returns (c, b, sum of squared errors)."""
+def least_squares_line(xs, ys):
+    """The least-squares line y = c + b x, in closed form: returns (c, b, sum of squared errors).
+
+    b = sum (x - mean x)(y - mean y) / sum (x - mean x)^2, and c = mean y - b mean x.
+    """
     k = len(xs)
     mx, my = math.fsum(xs) / k, math.fsum(ys) / k
     sxx = math.fsum((x - mx) ** 2 for x in xs)
@@ -189,19 +203,20 @@ def fit_power_law(ns, losses, alpha_low=0.01, alpha_high=2.0, grid=200):
     """
     ns, losses = [float(n) for n in ns], [float(v) for v in losses]
     if len(ns) != len(losses) or len(ns) < 3:
-        raise MicrogptError("fitting L_inf, a and alpha needs at least 3 points (sizes with their losses)")
+        raise MicrogptError("fitting L_inf, a and alpha needs at least 3 points "
+                            "(sizes with their losses)")
     if min(ns) <= 0 or len(set(ns)) < 3:
         raise MicrogptError("the sizes must be positive and at least 3 of them different")
 
     def sse(alpha):
-        return _line([n ** -alpha for n in ns], losses)[2]
+        return least_squares_line([n ** -alpha for n in ns], losses)[2]
 
     ratio = (alpha_high / alpha_low) ** (1 / (grid - 1))
     alphas = [alpha_low * ratio ** i for i in range(grid)]
     errors = [sse(al) for al in alphas]
     i = min(range(grid), key=errors.__getitem__)
     lo, hi = alphas[max(i - 1, 0)], alphas[min(i + 1, grid - 1)]
-    g = (math.sqrt(5) - 1) / 2                      # golden section: keep the bracket [lo, hi] around the minimum
+    g = (math.sqrt(5) - 1) / 2        # golden section: shrink the bracket [lo, hi] by g each step
     x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
     f1, f2 = sse(x1), sse(x2)
     for _ in range(100):
@@ -214,5 +229,5 @@ def fit_power_law(ns, losses, alpha_low=0.01, alpha_high=2.0, grid=200):
             x2 = lo + g * (hi - lo)
             f2 = sse(x2)
     alpha = (lo + hi) / 2
-    l_inf, a, err = _line([n ** -alpha for n in ns], losses)
+    l_inf, a, err = least_squares_line([n ** -alpha for n in ns], losses)
     return PowerLaw(l_inf, a, alpha, math.sqrt(err / len(ns)))
