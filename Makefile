@@ -19,8 +19,8 @@ unexport MPLBACKEND
 # fetched by `make pyodide`, is copied into the built book; no network at view time).
 PYODIDE ?= cdn
 export PYODIDE
-PYODIDE_VERSION   := 314.0.7
-PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==
+# PYODIDE_VERSION and PYODIDE_INTEGRITY: written once, in book/_ext/pyodide.env (the book build reads it too).
+include book/_ext/pyodide.env
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
 

@@ -12,7 +12,6 @@ engine). Exits 1 if the browser needs more than 30 s for the 1,000 steps.
 import argparse
 import functools
 import http.server
-import importlib.util
 import json
 import os
 import pathlib
@@ -42,10 +41,9 @@ def build_site(out):
 
 
 def native(engine):
-    """1,000 steps through the playground's own Session (book/_playground/playground/session.py)."""
-    spec = importlib.util.spec_from_file_location("playground_session", ROOT / "book/_playground/playground/session.py")
-    session = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(session)
+    """1,000 steps through the playground's own Session (microgpt/session.py, what the worker runs)."""
+    sys.path.insert(0, str(ROOT))
+    from microgpt import session
     s = session.Session(seed=42, num_steps=STEPS, learning_rate=0.01, engine=engine)
     start = time.perf_counter()
     while s.step < STEPS:
