@@ -589,3 +589,109 @@ def test_live_dashboard_trains(chapter_visit):
     page.wait_for_function("document.querySelectorAll('.mg-live ol.mg-live-samples li').length === 10")
     assert v.unlabeled() == 0
     v.check_clean()
+
+
+# ---------------------------------------------------------------------------
+# JupyterLite inside the built book, offline: it boots from the book's own Pyodide and runs a chapter.
+# Opens the autograd chapter from its "Run in your browser" link, runs the install cell the build adds
+# (microgpt and ipywidgets from the book's own pypi/ folder), then every chapter cell that needs neither
+# numpy nor matplotlib, in order, in the JupyterLite kernel, and compares what each prints with the
+# output stored in the notebook. Any request leaving 127.0.0.1 fails the test.
+
+import re  # noqa: E402
+
+NEEDS_COMPILED = re.compile(r"\bnumpy\b|\bnp\.|matplotlib|\bplt\b")
+SANITIZE = [(re.compile(r"\b0x[0-9a-fA-F]{6,16}\b"), "0xADDR"),
+            (re.compile(r"\b\d+(\.\d+)?\s?(s|ms|us|ns|\u00b5s)\b"), "<TIME>"), (re.compile(r"\x1b\[[0-9;]*m"), "")]
+
+
+# Lines that differ in JupyterLite for a reason outside the book: the Pyodide kernel (ipykernel shim over
+# Pyodide's Python) runs with sys.getrecursionlimit() == 3,000, where CPython's default is 1,000.
+KNOWN_DIFFERENCES = (re.compile(r"^Python's recursion limit \(nested calls\): +[\d,]+$", re.M),)
+
+
+def sanitize(text):
+    for pattern in KNOWN_DIFFERENCES:
+        text = pattern.sub("<recursion limit line>", text)
+    for pattern, replacement in SANITIZE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def stored_text(cell):
+    parts = []
+    for out in cell["outputs"]:
+        if out["output_type"] == "stream" and out["name"] == "stdout":
+            parts.append("".join(out["text"]))
+        elif out["output_type"] == "execute_result":
+            parts.append("".join(out["data"].get("text/plain", "")) + "\n")
+    return "".join(parts)
+
+
+RUN_CELL = """async ([code]) => {
+    const app = window.jupyterapp;
+    const panel = app.shell.currentWidget;
+    const kernel = panel.sessionContext.session.kernel;
+    const future = kernel.requestExecute({ code, store_history: true });
+    let text = "", error = null;
+    future.onIOPub = (msg) => {
+        const c = msg.content;
+        if (msg.header.msg_type === "stream" && c.name === "stdout") text += c.text;
+        else if (msg.header.msg_type === "execute_result") text += (c.data["text/plain"] || "") + "\\n";
+        else if (msg.header.msg_type === "error") error = c.ename + ": " + c.evalue;
+    };
+    await future.done;
+    return { text, error };
+}"""
+
+
+def test_jupyterlite_runs_the_autograd_chapter_offline(context, server, site):
+    assert (site / "lite" / "static" / "pyodide" / "pyodide.mjs").exists(), "built without PYODIDE=local"
+    page = context.new_page()
+    external = []
+
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
+            external.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    try:
+        page.goto(f"{server}notebooks/03_autograd.html")
+        href = page.get_attribute(".mg-run-lite a", "href")
+        assert href == "../lite/lab/index.html?path=03_autograd.ipynb", href
+        page.click(".mg-run-lite a")
+        page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget && "
+                               "window.jupyterapp.shell.currentWidget.sessionContext && "
+                               "window.jupyterapp.shell.currentWidget.sessionContext.session && "
+                               "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel", timeout=120_000)
+        page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+                               timeout=180_000)
+        nb = json.loads((ROOT / "notebooks" / "03_autograd.ipynb").read_text(encoding="utf-8"))
+        cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        install = page.evaluate(RUN_CELL, ["%pip install -q microgpt ipywidgets\nimport microgpt, ipywidgets\n"
+                                           "print(microgpt.__version__, ipywidgets.__version__)"])
+        assert install["error"] is None and install["text"].startswith("0.1.0 8."), install
+        compared, mismatches, t0 = 0, [], time.time()
+        for cell in cells:
+            source = "".join(cell["source"])
+            if NEEDS_COMPILED.search(source):
+                continue
+            got = page.evaluate(RUN_CELL, [source])
+            assert got["error"] is None, (source[:200], got["error"])
+            if "nbval-ignore-output" in cell["metadata"].get("tags", []):
+                continue
+            compared += 1
+            if sanitize(got["text"]) != sanitize(stored_text(cell)):
+                import difflib
+                mismatches.append(source[:60] + "\n" + "\n".join(difflib.unified_diff(
+                    sanitize(stored_text(cell)).splitlines(), sanitize(got["text"]).splitlines(), "stored", "lite",
+                    lineterm="", n=0)))
+        print(f"JupyterLite ran {compared} cells of 03_autograd in {time.time() - t0:.1f} s")
+        assert compared >= 20, compared
+        assert not mismatches, "\n\n".join(mismatches)
+        assert not external, external
+    finally:
+        page.close()

@@ -215,7 +215,27 @@ def on_build_finished(app, exception):
         write_models(app.outdir)
 
 
+def on_config_inited(app, config):
+    """A fork's repository (``sphinx.config.microgpt_repository``) turns on the repository, Binder and Colab buttons.
+
+    Empty (the default book): none of them, so no page links to a repository that does not exist.
+    """
+    repo = (config.microgpt_repository or "").strip().rstrip("/")
+    if not repo:
+        return
+    if not repo.startswith("https://github.com/") or repo.count("/") != 4:
+        raise RuntimeError(f"microgpt_repository must look like https://github.com/<owner>/<name>, got {repo!r}")
+    options = dict(config.html_theme_options or {})
+    options.update(repository_url=repo, repository_branch="main", path_to_docs="", use_repository_button=True)
+    options["launch_buttons"] = dict(options.get("launch_buttons") or {}, notebook_interface="jupyterlab",
+                                     binderhub_url="https://mybinder.org",
+                                     colab_url="https://colab.research.google.com")
+    config.html_theme_options = options
+
+
 def setup(app):
+    app.add_config_value("microgpt_repository", "", "html")
+    app.connect("config-inited", on_config_inited)
     app.add_node(live_widget_node, html=(lambda self, node: None, lambda self, node: None))
     app.add_directive("live-widget", LiveWidget)
     app.connect("doctree-resolved", on_doctree_resolved)
