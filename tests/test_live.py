@@ -128,3 +128,29 @@ def test_dashboard_losses_are_the_notebooks():
     losses = ask(op="run", session="dashboard", budgetMs=1e9)["losses"]
     for step in (1, 10, 50, 100, 200, 300):
         assert f"step {step:3d}: loss {losses[step - 1]:.4f}" in stored, step
+
+
+def test_a_fork_repository_turns_on_binder_colab_and_the_repository_button():
+    from types import SimpleNamespace
+    config = SimpleNamespace(microgpt_repository="", html_theme_options={"home_page_in_navbar": True})
+    live_widgets.on_config_inited(None, config)
+    assert config.html_theme_options == {"home_page_in_navbar": True}       # the default book: none of them
+    config.microgpt_repository = "https://github.com/someone/microgpt-book/"
+    live_widgets.on_config_inited(None, config)
+    options = config.html_theme_options
+    assert options["repository_url"] == "https://github.com/someone/microgpt-book"
+    assert options["use_repository_button"] is True
+    assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
+    assert options["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    config.microgpt_repository = "https://example.org/x"
+    with pytest.raises(RuntimeError, match="github.com/<owner>/<name>"):
+        live_widgets.on_config_inited(None, config)
+
+
+def test_lite_copies_get_the_install_cell_and_keep_the_rest():
+    import lite_build
+    path = ROOT / "notebooks" / "03_autograd.ipynb"
+    original = json.loads(path.read_text(encoding="utf-8"))
+    lite = json.loads(lite_build.lite_notebook(path))
+    assert lite["cells"][1:] == original["cells"]
+    assert "%pip install -q microgpt ipywidgets" in lite["cells"][0]["source"]

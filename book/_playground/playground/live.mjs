@@ -235,7 +235,9 @@ function dashboardWidget(w) {
   const readout = el("p", { class: "mg-live-numbers", "aria-live": "polite" });
   const chart = el("div", { class: "mg-live-figure" });
   const names = el("ol", { class: "mg-live-samples" });
-  w.body.append(el("div", { class: "mg-row" }, labelled("Steps", steps), train, reset, gen), w.msg, readout, chart, names);
+  const note = el("p", { class: "mg-note", text: `Each click of Train is a new run of that many steps from seed ${s.seed ?? 42} ` +
+    "(the notebook's first click); Generate samples names from the model as it is now." });
+  w.body.append(el("div", { class: "mg-row" }, labelled("Steps", steps), train, reset, gen), note, w.msg, readout, chart, names);
   const state = w.state = { losses: [], step: 0, total: 0, training: false };
   const buttons = (busy) => { train.disabled = busy; reset.disabled = busy; gen.disabled = busy; };
   const draw = () => {
