@@ -58,7 +58,7 @@ def on_doctree_resolved(app, doctree, docname):
         return
     root = "../" * docname.count("/")
     name = docname.split("/")[-1]
-    link = (f'<p class="mg-run-lite"><a class="btn btn-sm" href="{root}lite/lab/index.html?path={name}.ipynb">'
+    link = (f'<p class="mg-run-lite"><a href="{root}lite/lab/index.html?path={name}.ipynb">'
             "Run in your browser</a> <span>opens this chapter in JupyterLite (Python in your browser, "
             "nothing to install; numpy and matplotlib need a network connection the first time)</span></p>")
     sections = list(doctree.findall(nodes.section))
@@ -155,6 +155,7 @@ def on_build_finished(app, exception):
 
 
 def setup(app):
+    app.add_css_file("playground/run-lite.css")  # book/_playground/ is a static path (playground_assets)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("build-finished", on_build_finished, priority=800)  # after playground_assets made the wheel
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

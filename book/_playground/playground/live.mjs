@@ -358,6 +358,7 @@ async function main() {
       L.state = "ready";
       L.timings.ready = performance.now() - T0;
       L.python = msg.python;
+      L.phases = msg.phases;  // ms since the worker started: pyodide.mjs, loadPyodide, wheel, import
       Promise.all(L.widgets.map(startWidget)).then(() => { L.state = "live"; });
     }
   };

@@ -42,6 +42,7 @@ function call(body) {
 }
 
 async function init(config, configURL) {
+  const phases = {}, t0 = performance.now(), mark = (name) => { phases[name] = Math.round(performance.now() - t0); };
   const indexURL = new URL(config.indexURL, configURL).href;
   postMessage({ type: "status", text: `Loading Python (Pyodide ${config.pyodideVersion})…` });
   let loadPyodide;
@@ -52,16 +53,20 @@ async function init(config, configURL) {
     throw new Error(`could not load Python (Pyodide) from ${indexURL}: offline? Rebuild the book with `
       + "a local copy (make book PYODIDE=local) and serve it (make serve)");
   }
+  mark("pyodide.mjs");
   pyodide = await loadPyodide({ indexURL });
+  mark("loadPyodide");
   postMessage({ type: "status", text: "Installing the microgpt package…" });
   await pyodide.loadPackage(new URL(config.wheel, configURL).href, { messageCallback: () => {} });
+  mark("wheel");
   const session = pyodide.pyimport("microgpt.session");
+  mark("import");
   dispatch = session.dispatch;
   const python = pyodide.runPython("import sys; sys.version.split()[0]");
   const version = pyodide.runPython("import microgpt; microgpt.__version__");
   const limits = call({ op: "limits" }).limits;
   postMessage({ type: "ready", python, microgpt: version, engine: session.best_engine(),
-    pyodideVersion: config.pyodideVersion, limits });
+    pyodideVersion: config.pyodideVersion, limits, phases });
 }
 
 function sendAttention() {
