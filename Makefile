@@ -20,12 +20,14 @@ unexport MPLBACKEND
 # fetched by `make pyodide`, is copied into the built book; no network at view time).
 PYODIDE ?= cdn
 export PYODIDE
-PYODIDE_VERSION   := 314.0.7
-PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==
+# PYODIDE_VERSION and PYODIDE_INTEGRITY: written once, in book/_ext/pyodide.env (the book build reads it too).
+include book/_ext/pyodide.env
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
+# The wheels JupyterLite needs beside the book's own (book/_ext/lite-wheels.txt, sha256-pinned).
+LITE_WHEELS       := .cache/lite-wheels/.verified
 
-.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide clean distclean
+.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean
 
 all: book
 
@@ -41,7 +43,7 @@ $(STAMP): requirements.txt requirements-test.txt pyproject.toml
 # --all: an incremental Sphinx build can keep stale copies of changed static files
 # (the widget, MathJax and playground scripts); a full build takes seconds, as the
 # notebooks are not executed (execute_notebooks: off).
-book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
+book: $(STAMP) $(LITE_WHEELS) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
 	$(BIN)/jupyter-book build --all .
 	@echo
 	@echo "The book is built. Open it in a browser:"
@@ -52,7 +54,7 @@ book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
 # warnings-as-errors book build (tests/test_book.py).
 # The playground tests need Pyodide (fetched with npm when npm is there; without it
 # they skip, or fail under CI=true).
-test: $(STAMP) $(if $(shell command -v npm),$(PYODIDE_STAMP))
+test: $(STAMP) $(LITE_WHEELS) $(if $(shell command -v npm),$(PYODIDE_STAMP))
 	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider tests notebooks
 
@@ -108,6 +110,16 @@ $(PYODIDE_STAMP):
 		$(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz '$(PYODIDE_INTEGRITY)'
 	tar -xzf $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz -C $(PYODIDE_DIR) --strip-components=1
 	rm $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz
+	touch $@
+
+# The pure-Python wheels JupyterLite needs (Pyodide 314 = Python 3.14), from PyPI, checked against
+# the sha256 pinned in book/_ext/lite-wheels.txt. With PYODIDE=local they make JupyterLite boot offline.
+lite-wheels: $(LITE_WHEELS)
+
+$(LITE_WHEELS): book/_ext/lite-wheels.txt $(STAMP)
+	rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(BIN)/python -m pip download --disable-pip-version-check -q --no-deps --only-binary :all: \
+		--python-version 3.14 --require-hashes -r book/_ext/lite-wheels.txt -d $(dir $@)
 	touch $@
 
 clean:

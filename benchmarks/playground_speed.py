@@ -7,12 +7,16 @@ Drives book/playground.html in headless Chromium (/usr/bin/chromium), trains the
 article's 1,000 steps (seed 42, fused engine) and prints the seconds per step:
 in the browser (wall clock from pressing Train to the last step, and the time
 spent inside Python's steps) and in native CPython (the same Session code, same
-engine). Exits 1 if the browser needs more than 30 s for the 1,000 steps.
+engine), and their ratio (goal: wall clock at most 1.5x native). Also prints how
+long a chapter page's live widget takes from navigation to usable, with Pyodide not
+cached (a fresh browser context) and cached (the same page visited again), and
+whether Pyodide's losses equal native CPython's bit for bit (and, if not, which of
+the float operations the engine uses gives different bits in the browser).
+Exits 1 if the browser needs more than 30 s for the 1,000 steps.
 """
 import argparse
 import functools
 import http.server
-import importlib.util
 import json
 import os
 import pathlib
@@ -42,15 +46,21 @@ def build_site(out):
 
 
 def native(engine):
-    """1,000 steps through the playground's own Session (book/_playground/playground/session.py)."""
-    spec = importlib.util.spec_from_file_location("playground_session", ROOT / "book/_playground/playground/session.py")
-    session = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(session)
+    """1,000 steps through the playground's own Session (microgpt/session.py, what the worker runs)."""
+    sys.path.insert(0, str(ROOT))
+    from microgpt import session
     s = session.Session(seed=42, num_steps=STEPS, learning_rate=0.01, engine=engine)
     start = time.perf_counter()
     while s.step < STEPS:
         s.train_one()
     return time.perf_counter() - start
+
+
+def native_first_losses(engine, k=20):
+    sys.path.insert(0, str(ROOT))
+    from microgpt import session
+    s = session.Session(seed=42, num_steps=STEPS, learning_rate=0.01, engine=engine)
+    return [s.train_one() for _ in range(k)]
 
 
 def browser(site):
@@ -79,10 +89,69 @@ def browser(site):
                               "status: document.getElementById('mg-status').textContent})")
             s["fps"] = (s["frames"] - frames0) / wall
             s["load"], s["wall"], s["chromium"] = load, wall, b.version
+            s["losses20"] = page.evaluate("window.mgPlayground.losses.slice(0, 20)")
+            s["probe"] = page.evaluate(PROBE_JS, PROBE_PY)
+            s["widget"] = widget_times(b, f"http://127.0.0.1:{httpd.server_address[1]}/")
             b.close()
             return s
     finally:
         httpd.shutdown()
+
+
+def widget_times(b, base, chapter="04_attention"):
+    """Navigation -> live widget usable (first render done), cold (new context) then cached (same context)."""
+    ctx = b.new_context()
+    times = []
+    for _ in range(2):
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(f"{base}notebooks/{chapter}.html")
+        page.wait_for_function("window.mgLive && window.mgLive.state === 'live'", timeout=120_000, polling=20)
+        times.append(time.perf_counter() - t0)
+        page.close()
+    ctx.close()
+    return times
+
+
+# Run in a page of the served book: Pyodide straight from its module, then Python code (returns JSON text).
+PROBE_JS = """async (code) => {
+    const { loadPyodide } = await import(new URL("../_pyodide/pyodide.mjs", location.href).href);
+    const py = await loadPyodide({ indexURL: new URL("../_pyodide/", location.href).href });
+    return py.runPython(code);
+}"""
+# The float operations a training step is made of, on deterministic inputs: which give other bits here?
+PROBE_PY = r"""
+import json, math, random, sys, functools, operator
+r = random.Random(1)
+xs = [r.uniform(-30, 30) for _ in range(20000)]
+ps = [r.uniform(1e-6, 1) for _ in range(20000)]
+# uniform() is exact IEEE arithmetic on random()'s bits, so the inputs are the same in both Pythons
+# (gauss() is not: it calls log, cos and sqrt, which can differ in the last bit).
+lists = [[r.uniform(-1, 1) for _ in range(r.randint(2, 64))] for _ in range(5000)]
+out = {"python": sys.version.split()[0],
+       "exp": [x.hex() for x in map(math.exp, xs)],
+       "log": [x.hex() for x in map(math.log, ps)],
+       "pow": [(p ** 0.5).hex() for p in ps],
+       "sum": [sum(l).hex() for l in lists],
+       "left_to_right": [functools.reduce(operator.add, l).hex() for l in lists]}
+json.dumps(out)
+"""
+
+
+def probe_native():
+    ns = {}
+    exec(PROBE_PY.replace("json.dumps(out)", "RESULT = json.dumps(out)"), ns)
+    return json.loads(ns["RESULT"])
+
+
+def bits_report(browser_losses, native_losses, probe):
+    same = [a == b for a, b in zip(browser_losses, native_losses)]
+    print(f"  bit for bit: {sum(same)} of {len(same)} first losses equal native CPython's "
+          f"(first difference at step {same.index(False) + 1 if False in same else '-'})")
+    mine = probe_native()
+    for op in ("exp", "log", "pow", "sum", "left_to_right"):
+        diff = sum(a != b for a, b in zip(probe[op], mine[op]))
+        print(f"    {op:14} {diff:5d} of {len(mine[op])} results differ (Pyodide {probe['python']} vs native {mine['python']})")
 
 
 def main():
@@ -95,6 +164,7 @@ def main():
     if b["steps"] != STEPS:
         sys.exit(f"the page trained {b['steps']} steps, not {STEPS}")
     n = native(b["engine"])
+    native_losses = native_first_losses(b["engine"])
     print(f"playground speed: {STEPS} steps, seed 42, engine {b['engine']!r}")
     print(f"  browser: {b['status']}")
     print(f"  Chromium {b['chromium']} headless; native CPython {platform.python_version()}")
@@ -103,9 +173,14 @@ def main():
     rows = [("browser, wall clock", b["wall"]), ("browser, inside Python", b["compute"]), ("native CPython", n)]
     for name, seconds in rows:
         print(f"  {name:26}{seconds:10.2f}{1000 * seconds / STEPS:12.2f}")
-    print(f"  browser / native (inside Python): {b['compute'] / n:.2f}x; page drew {b['fps']:.0f} frames/s while training")
+    print(f"  browser / native: {b['wall'] / n:.2f}x wall clock (goal <= 1.5x), {b['compute'] / n:.2f}x inside Python; "
+          f"page drew {b['fps']:.0f} frames/s while training")
+    cold, warm = b["widget"]
+    print(f"  chapter widget (04_attention) usable after: {cold:.1f} s (Pyodide not cached), {warm:.1f} s (cached)")
+    bits_report(b["losses20"], native_losses, json.loads(b["probe"]))
     print(json.dumps({"steps": STEPS, "browser_wall_s": b["wall"], "browser_compute_s": b["compute"],
-                      "native_s": n, "fps": b["fps"], "engine": b["engine"]}))
+                      "native_s": n, "fps": b["fps"], "engine": b["engine"],
+                      "widget_cold_s": cold, "widget_cached_s": warm}))
     if b["wall"] > LIMIT_SECONDS:
         print(f"FAIL: {STEPS} steps took {b['wall']:.1f} s in the browser (limit {LIMIT_SECONDS:.0f} s)")
         return 1

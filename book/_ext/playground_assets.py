@@ -20,7 +20,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-PYODIDE_VERSION = "314.0.7"
+
+
+def _read_env(path):
+    """``KEY=value`` lines (``#`` comments): the file the Makefile includes."""
+    pairs = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key.strip()] = value.strip()
+    return pairs
+
+
+PYODIDE = _read_env(Path(__file__).with_name("pyodide.env"))
+PYODIDE_VERSION = PYODIDE["PYODIDE_VERSION"]
 CDN_URL = f"https://cdn.jsdelivr.net/pyodide/v{PYODIDE_VERSION}/full/"
 # The core runtime only: what loadPyodide fetches (no numpy, no micropip).
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")

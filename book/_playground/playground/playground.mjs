@@ -3,7 +3,8 @@
 // window.mgPlayground exposes the page's state (used by tests/test_playground.py).
 
 const $ = (id) => document.getElementById(id);
-const CONFIG_URL = new URL("config.json", import.meta.url);
+import { startWorker } from "./start.mjs";
+
 // Okabe-Ito colours for lines and bars; viridis for the attention map.
 const RAW_COLOUR = "#56B4E9";     // sky blue: every step's loss
 const SMOOTH_COLOUR = "#D55E00";  // vermillion: the smoothed loss
@@ -39,17 +40,40 @@ function request(body) {
   });
 }
 
+// A number field's value, never a silent 0: text that is not a number (the browser then reports
+// value "" and validity.badInput) or an empty field gives NaN, which checkSettings names.
+function fieldNumber(id) {
+  const el = $(id);
+  if (el.validity.badInput || el.value.trim() === "") return NaN;
+  return Number(el.value);
+}
+
 function settings() {
   const own = $("mg-data-own").checked;
   return {
-    seed: Number($("mg-seed").value), steps: Number($("mg-steps").value),
-    learningRate: Number($("mg-lr").value), text: own ? $("mg-data-text").value : null,
+    seed: fieldNumber("mg-seed"), steps: fieldNumber("mg-steps"),
+    learningRate: fieldNumber("mg-lr"), text: own ? $("mg-data-text").value : null,
   };
+}
+
+// The fields and the hyper-parameter they set (microgpt.hparams.LIMITS): the page takes the
+// ranges from Python (limits_json(), sent by the worker when it is ready), never from its own copy.
+const FIELDS = { "mg-steps": "steps", "mg-seed": "seed", "mg-lr": "learning_rate", "mg-n": "samples" };
+
+function applyLimits(limits) {
+  S.limits = limits;
+  for (const [id, name] of Object.entries(FIELDS)) {
+    const limit = limits[name], el = $(id);
+    if (!limit) continue;
+    if (!limit.low_open) el.min = String(limit.low);
+    el.max = String(name === "samples" ? Math.min(limit.high, 200) : limit.high);
+    el.step = limit.whole ? "1" : "any";
+  }
 }
 
 function checkSettings(s) {
   for (const [name, value] of [["steps", s.steps], ["seed", s.seed], ["learning rate", s.learningRate]]) {
-    if (!Number.isFinite(value)) return `the ${name} must be a number`;
+    if (!Number.isFinite(value)) return `the ${name} must be a number: the field is empty or holds text`;
   }
   return null;
 }
@@ -95,9 +119,9 @@ function drawLoss() {
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, w, h);
   const total = (S.info && S.info.steps) || 1000;
-  const all = S.losses.concat(S.smoothed);
-  let lo = all.length ? Math.floor(Math.min(...all) * 2) / 2 : 1.5;
-  let hi = all.length ? Math.ceil(Math.max(...all) * 2) / 2 : 3.5;
+  const n = S.losses.length;
+  let lo = n ? Math.floor(S.lossLow * 2) / 2 : 1.5;
+  let hi = n ? Math.ceil(S.lossHigh * 2) / 2 : 3.5;
   if (hi - lo < 1) { lo = Math.max(0, hi - 1); }
   const x = (i) => m.l + (i / total) * (w - m.l - m.r);
   const y = (v) => m.t + (1 - (v - lo) / (hi - lo)) * (h - m.t - m.b);
@@ -125,16 +149,24 @@ function drawLoss() {
   ctx.rotate(-Math.PI / 2);
   ctx.fillText("loss", 0, -6);
   ctx.restore();
-  const line = (values, colour, width) => {
-    if (!values.length) return;
+  // At most about two points per pixel column, whatever the number of steps (100,000 draw as fast as 1,000):
+  // each point is the mean of its bucket of steps (the raw line) or the smoothed loss at its last step.
+  const bucket = Math.max(1, Math.ceil(n / Math.max(1, 2 * (w - m.l - m.r))));
+  const line = (values, colour, width, mean) => {
+    if (!n) return;
     ctx.strokeStyle = colour;
     ctx.lineWidth = width;
     ctx.beginPath();
-    values.forEach((v, i) => (i ? ctx.lineTo(x(i + 1), y(v)) : ctx.moveTo(x(i + 1), y(v))));
+    for (let start = 0, k = 0; start < n; start += bucket, k++) {
+      const end = Math.min(n, start + bucket);
+      let v = values[end - 1];
+      if (mean) { v = 0; for (let i = start; i < end; i++) v += values[i]; v /= end - start; }
+      if (k) ctx.lineTo(x(end), y(v)); else ctx.moveTo(x(end), y(v));
+    }
     ctx.stroke();
   };
-  line(S.losses, RAW_COLOUR, 1);
-  line(S.smoothed, SMOOTH_COLOUR, 2.5);
+  line(S.losses, RAW_COLOUR, 1, bucket > 1);
+  line(S.smoothed, SMOOTH_COLOUR, 2.5, false);
 }
 
 function lossSummary() {
@@ -153,10 +185,9 @@ function updateLossText() {
   setText("mg-loss-smooth", S.smoothed.length ? fmt(S.smoothed[S.smoothed.length - 1]) : "–");
   $("mg-loss-canvas").setAttribute("aria-label", "Loss curve. " + lossSummary());
   const body = $("mg-loss-table").tBodies[0];
-  const want = [];
-  for (let s = 1; s <= S.losses.length; s++) {
-    if (s === 1 || s % TABLE_EVERY === 0 || s === S.losses.length) want.push(s);
-  }
+  const n = S.losses.length, want = n ? [1] : [];
+  for (let s = TABLE_EVERY; s <= n; s += TABLE_EVERY) want.push(s);
+  if (n > 1 && n % TABLE_EVERY) want.push(n);
   // Rebuild only the changed tail (the last row is the current step).
   while (body.rows.length && Number(body.rows[body.rows.length - 1].dataset.step) !== want[body.rows.length - 1]) {
     body.deleteRow(body.rows.length - 1);
@@ -183,6 +214,8 @@ function addLosses(reply) {
   let ema = S.smoothed.length ? S.ema : 0;
   for (const loss of reply.losses) {
     S.losses.push(loss);
+    if (!(loss >= S.lossLow)) S.lossLow = loss;
+    if (!(loss <= S.lossHigh)) S.lossHigh = loss;
     ema = SMOOTHING * ema + (1 - SMOOTHING) * loss;
     S.smoothed.push(ema / (1 - SMOOTHING ** S.losses.length));
   }
@@ -289,7 +322,8 @@ function onAttention(msg) {
 
 // ---------------------------------------------------------------- generate and probabilities
 async function generate() {
-  const n = Number($("mg-n").value), temperature = Number($("mg-temp").value);
+  const n = fieldNumber("mg-n"), temperature = Number($("mg-temp").value);
+  if (!Number.isFinite(n)) { showMessage("mg-gen-msg", "how many names: type a whole number"); return; }
   const reply = await request({ op: "generate", n, temperature });
   if (reply.error) { showMessage("mg-gen-msg", reply.error); return; }
   showMessage("mg-gen-msg", "");
@@ -363,7 +397,7 @@ async function reset() {
   }
   S.info = reply;
   S.settingsKey = JSON.stringify(s);
-  S.losses = []; S.smoothed = []; S.ema = 0; S.stepsPerSecond = 0; S.computeSeconds = 0; rateWindow = [];
+  S.losses = []; S.smoothed = []; S.ema = 0; S.lossLow = Infinity; S.lossHigh = -Infinity; S.stepsPerSecond = 0; S.computeSeconds = 0; rateWindow = [];
   $("mg-loss-table").tBodies[0].innerHTML = "";
   fillLayerHead(reply);
   const source = s.text === null ? "the names" : "your pasted list";
@@ -393,12 +427,13 @@ async function train() {
 
 function onLosses(msg) {
   const reply = msg.reply;
+  if (reply.losses && reply.losses.length) addLosses(reply);
   if (reply.error) {
     showMessage("mg-train-msg", reply.error);
-    setState("paused");
+    setState(S.info ? "paused" : "ready");
+    announce(true);
     return;
   }
-  addLosses(reply);
   if (reply.done) {
     setState("done");
     announce(true);
@@ -412,9 +447,11 @@ function onLosses(msg) {
 }
 
 // ---------------------------------------------------------------- start-up
-function frame() {
+let lastDraw = 0;
+function frame(now) {
   S.frames++;
-  if (dirty) {
+  if (dirty && (S.state !== "training" || now - lastDraw > 100)) {
+    lastDraw = now;
     dirty = false;
     drawLoss();
     updateLossText();
@@ -442,10 +479,16 @@ function onMessage(event) {
     setText("mg-status", msg.text);
   } else if (msg.type === "ready") {
     S.engine = msg.engine;
+    applyLimits(msg.limits);
     setText("mg-status", `Ready: Python ${msg.python} (Pyodide ${msg.pyodideVersion}) in this browser, ` +
       `microgpt ${msg.microgpt}, engine "${msg.engine}". Nothing is sent to a server.`);
     setState("ready");
     reset();
+  } else if (msg.type === "error") {
+    // A failure outside any request (there is none by design): one line, and the page stays usable.
+    S.errors.push(msg.text);
+    showMessage("mg-train-msg", msg.text);
+    if (S.state === "training") setState("paused");
   } else if (msg.type === "fatal") {
     S.errors.push(msg.text);
     setText("mg-status", `Something went wrong in the Python worker: ${msg.text}`);
@@ -453,33 +496,21 @@ function onMessage(event) {
   }
 }
 
+// For tests: feed losses as the worker would and draw at once (tests/test_playground.py: 100,000 steps).
+S.feed = (losses) => { addLosses({ losses, step: S.losses.length + losses.length, seconds: 0 }); drawLoss(); updateLossText(); };
+
 async function main() {
   setState("loading");
   requestAnimationFrame(frame);
   window.addEventListener("resize", () => { dirty = true; drawAttention(); });
-  if (location.protocol === "file:") {
-    setText("mg-status", "The playground needs the book served over HTTP (run `make serve`), not opened as a file.");
-    setState("error");
-    return;
-  }
-  let config;
-  try {
-    const response = await fetch(CONFIG_URL);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    config = await response.json();
-  } catch (err) {
-    setText("mg-status", `Could not read the playground's configuration (${err.message}).`);
-    setState("error");
-    return;
-  }
-  worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
+  worker = await startWorker((text) => { setText("mg-status", text); setState("error"); });
+  if (!worker) return;
   worker.onmessage = onMessage;
   worker.onerror = (event) => {
     S.errors.push(event.message || "worker error");
     setText("mg-status", `The Python worker could not start: ${event.message || "unknown error"}.`);
     setState("error");
   };
-  worker.postMessage({ type: "init", config, configURL: CONFIG_URL.href });
 
   $("mg-train").addEventListener("click", train);
   $("mg-pause").addEventListener("click", () => worker.postMessage({ type: "pause" }));
