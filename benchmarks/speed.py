@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from microgpt import setup, train  # noqa: E402
 from microgpt.engines import make_model  # noqa: E402
-from microgpt.optim import linear_decay  # noqa: E402
-from microgpt.sample import next_token_probs  # noqa: E402
+from microgpt.optim import ADAM, linear_decay  # noqa: E402
+from microgpt.sample import next_token_probs, prefill  # noqa: E402
 
 NUM_STEPS = 1000  # the schedule's length (the learning rate decays over 1000 steps)
 
@@ -80,7 +80,7 @@ def time_torch(steps):
     def run(n_steps):
         nonlocal P
         P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in w.items()}
-        opt = torch.optim.Adam(P.values(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+        opt = torch.optim.Adam(P.values(), lr=0.01, betas=(ADAM.beta1, ADAM.beta2), eps=ADAM.eps)
         start = time.perf_counter()
         for step in range(n_steps):
             for group in opt.param_groups:
@@ -105,9 +105,7 @@ def generate_ids(model, rng, vocab_size, bos, use_cache):
         if use_cache:
             logits = model.next_logits(ids[-1], len(ids) - 1, cache)
         else:
-            cache = model.new_cache()
-            for pos, t in enumerate(ids):
-                logits = model.next_logits(t, pos, cache)
+            logits = prefill(model, ids)[0]
         t = rng.choices(range(vocab_size), weights=next_token_probs(logits, 0.5))[0]
         if t == bos:
             break

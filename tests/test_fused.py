@@ -96,14 +96,20 @@ def test_kv_cache_logits_equal_the_training_forward():
     assert cached == full
 
 
-def test_standard_library_only():
-    """fused.py must run in the browser (Pyodide): it imports nothing outside the standard library."""
-    tree = ast.parse(inspect.getsource(fused))
+@pytest.mark.parametrize("module", ["microgpt.fused", "microgpt.numpy_engine"])
+def test_fast_engines_import_neither_the_scalar_engine_nor_outside_libraries(module):
+    """fused.py runs in the browser (Pyodide): standard library only. No fast engine imports model.py or autograd.py."""
+    import importlib
+    mod = importlib.import_module(module) if module == "microgpt.fused" else pytest.importorskip(module)
+    tree = ast.parse(inspect.getsource(mod))
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.level == 0}
-    assert imported <= {"math", "itertools", "operator"}
+    allowed = set(sys.stdlib_module_names) | ({"numpy"} if module.endswith("numpy_engine") else set())
+    assert imported <= allowed
+    relative = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+    assert relative.isdisjoint({"model", "autograd"}), relative
 
 
 def _inside_by_hand(config, weights, tokens):

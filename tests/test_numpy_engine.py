@@ -85,7 +85,7 @@ def test_batch_is_the_mean_of_its_documents():
     model = NumpyGPT(cfg, weights)
     loss = model._loss_and_backward(*model._batch(docs))
     assert loss == pytest.approx(sum(s[0] for s in single) / 3, rel=1e-12)
-    for name, grad in model.G[0].items():
+    for name, grad in model.grad_views.by_name.items():
         expected = sum(np.array(s[1][name]) for s in single) / 3
         assert np.allclose(grad, expected, rtol=0, atol=1e-13)
 

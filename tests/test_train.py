@@ -30,5 +30,5 @@ def test_callback_sees_every_step():
 @pytest.mark.parametrize("steps", [0, -5, 2.5])
 def test_steps_must_be_positive(steps):
     cfg, tok, w = tiny_setup()
-    with pytest.raises(MicrogptError, match="positive whole number"):
+    with pytest.raises(MicrogptError, match="the number of steps must be a whole number >= 1"):
         train(GPT(cfg, w), ["ab"], tok, steps)
