@@ -409,7 +409,7 @@ class FusedGPT:
         A loss or gradient that is not finite (or a log(0)) raises DivergedError before any weight changes.
         """
         loss, grads = self._loss_and_grads(tokens)
-        check_finite(loss, all(math.isfinite(g) for flat in grads.values() for g in flat))
+        check_finite(loss, all(all(map(math.isfinite, flat)) for flat in grads.values()))
         beta1, beta2, eps = ADAM
         self.t += 1
         a1, a2 = 1 - beta1, 1 - beta2

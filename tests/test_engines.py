@@ -217,6 +217,12 @@ def test_scalar_reproduces_the_reference(scalar_run):
     assert scalar_run["losses"][-10:] == REFERENCE["last_losses"]
 
 
+def test_fused_reproduces_the_reference_losses(fused_run):
+    """Bit for bit on every Python: the reference adds Values, the fused engine adds floats in the same order."""
+    assert fused_run["losses"][:20] == REFERENCE["first_losses"]
+    assert fused_run["losses"][-10:] == REFERENCE["last_losses"]
+
+
 def test_sampler_reproduces_the_reference_samples(fused_run):
     """20 names after 1000 steps, seed 42, temperature 0.5: exactly the reference program's.
 
