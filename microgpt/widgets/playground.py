@@ -43,7 +43,7 @@ class Playground(LazyUI):
 
     docs: the training documents (default: the packaged names), shuffled with ``seed``.
     engine: "scalar", "fused" or "numpy" (see ``microgpt.engines``); "fused" computes the
-    scalar engine's numbers bit for bit, about 40 times faster, in pure Python.
+    scalar engine's numbers bit for bit, about 30 times faster, in pure Python.
     config: a ``GPTConfig`` (its vocab_size is set from the documents).
     word: the document whose attention maps are drawn.
     sample_seed: every ``generate()`` draws from a fresh ``random.Random(sample_seed)``,
