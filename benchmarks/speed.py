@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from microgpt import setup, train  # noqa: E402
 from microgpt.engines import make_model  # noqa: E402
-from microgpt.optim import linear_decay  # noqa: E402
-from microgpt.sample import next_token_probs  # noqa: E402
+from microgpt.optim import ADAM, linear_decay  # noqa: E402
+from microgpt.sample import next_token_probs, prefill  # noqa: E402
 
 NUM_STEPS = 1000  # the schedule's length (the learning rate decays over 1000 steps)
 
@@ -80,7 +80,7 @@ def time_torch(steps):
     def run(n_steps):
         nonlocal P
         P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in w.items()}
-        opt = torch.optim.Adam(P.values(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+        opt = torch.optim.Adam(P.values(), lr=0.01, betas=(ADAM.beta1, ADAM.beta2), eps=ADAM.eps)
         start = time.perf_counter()
         for step in range(n_steps):
             for group in opt.param_groups:
@@ -105,9 +105,7 @@ def generate_ids(model, rng, vocab_size, bos, use_cache):
         if use_cache:
             logits = model.next_logits(ids[-1], len(ids) - 1, cache)
         else:
-            cache = model.new_cache()
-            for pos, t in enumerate(ids):
-                logits = model.next_logits(t, pos, cache)
+            logits = prefill(model, ids)[0]
         t = rng.choices(range(vocab_size), weights=next_token_probs(logits, 0.5))[0]
         if t == bos:
             break
@@ -134,11 +132,6 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="a few steps only (smoke test)")
     ap.add_argument("--names", type=int, default=200, help="names to generate per engine (default 200)")
     args = ap.parse_args(argv)
-    q = args.quick
-    steps = {"scalar": 3 if q else 20, "fused": 20 if q else 300, "numpy": 100 if q else 2000}
-    batch, batch_steps = 32, 20 if q else 200
-    n_names = 5 if q else args.names
-
     try:
         import numpy
         numpy_version = numpy.__version__
@@ -150,24 +143,26 @@ def main(argv=None):
     print("model: article config (n_layer=1, n_embd=16, n_head=4, block_size=16, 4,192 parameters), "
           "seed 42, one name per step unless batched")
     print()
+    engines = ["scalar", "fused"] + (["numpy"] if numpy_version else [])
+    training_table(engines, args.quick)
+    print()
+    generation_table(engines, args.quick, 5 if args.quick else args.names)
 
-    rows = []
-    for engine in ("scalar", "fused", "numpy"):
-        if engine == "numpy" and numpy_version is None:
-            continue
-        sec, tps = time_training(engine, steps[engine])
-        rows.append((engine, steps[engine], sec, tps))
-    if numpy_version is not None:
-        sec, tps = time_batched(batch, batch_steps)
-        rows.append((f"numpy, batch {batch}", batch_steps, sec, tps))
+
+def training_table(engines, quick):
+    """Training speed of each engine (and numpy batched, and PyTorch when installed), against scalar."""
+    steps = {"scalar": 3 if quick else 20, "fused": 20 if quick else 300, "numpy": 100 if quick else 2000}
+    batch, batch_steps = 32, 20 if quick else 200
+    rows = [(engine, steps[engine], *time_training(engine, steps[engine])) for engine in engines]
+    if "numpy" in engines:
+        rows.append((f"numpy, batch {batch}", batch_steps, *time_batched(batch, batch_steps)))
     torch_note = None
     try:
-        sec, tps, tv, threads = time_torch(20 if q else 500)
-        rows.append(("pytorch eager CPU", 20 if q else 500, sec, tps))
+        sec, tps, tv, threads = time_torch(20 if quick else 500)
+        rows.append(("pytorch eager CPU", 20 if quick else 500, sec, tps))
         torch_note = f"pytorch {tv}, {threads} threads, float64, autograd + torch.optim.Adam"
     except ImportError:
         pass
-
     base_tps = rows[0][3]
     print(f"{'training':<20}{'steps':>7}{'s/step':>12}{'tokens/s':>12}{'speed-up':>11}")
     for name, n, sec, tps in rows:
@@ -176,15 +171,15 @@ def main(argv=None):
           f"{batch} names)")
     if torch_note:
         print(f"({torch_note})")
-    print()
 
-    model, docs, tok, _ = setup(42, engine="fused" if not q else "fused")
-    train(model, docs, tok, NUM_STEPS, stop_after=None if not q else 5)
+
+def generation_table(engines, quick, n_names):
+    """Sampling time of each engine with and without the KV cache, on weights trained by the fused engine."""
+    model, docs, tok, _ = setup(42, engine="fused")
+    train(model, docs, tok, NUM_STEPS, stop_after=5 if quick else None)
     trained = model.weights()
     print(f"{'generation':<20}{'names':>7}{'KV cache s':>12}{'no cache s':>12}{'cache gain':>11}")
-    for engine in ("scalar", "fused", "numpy"):
-        if engine == "numpy" and numpy_version is None:
-            continue
+    for engine in engines:
         n = max(1, n_names // 20) if engine == "scalar" else n_names
         with_cache, without = time_generation(engine, trained, n)
         print(f"{engine:<20}{n:>7}{with_cache:>12.4f}{without:>12.4f}{without / with_cache:>10.1f}x")

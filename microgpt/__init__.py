@@ -18,7 +18,7 @@ from .optim import SGD, Adam, linear_decay
 from .train import train
 from .sample import generate, generate_ids, generate_many, next_token_probs
 from .checkpoint import load_checkpoint, save_checkpoint
-from .engines import ENGINES, make_model
+from .engines import ENGINES, Engine, make_model, supports
 
 __version__ = "0.1.0"
 
@@ -27,7 +27,7 @@ __all__ = [
     "linear", "rmsnorm", "softmax", "KVCache", "attention_head", "multi_head_attention", "mlp", "block",
     "GPT", "GPTConfig", "count_params", "init_weights", "param_shapes", "SGD", "Adam", "linear_decay",
     "train", "generate", "generate_ids", "generate_many", "next_token_probs", "load_checkpoint",
-    "save_checkpoint", "ENGINES", "make_model", "setup",
+    "save_checkpoint", "ENGINES", "Engine", "make_model", "supports", "setup",
 ]
 
 

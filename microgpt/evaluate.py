@@ -1,7 +1,7 @@
 """Chapters 8 and 9, measuring a model: held-out loss, how many samples are new, entropy, smoothing.
 
-Standard library only; every function works with any engine (it needs only
-``loss_and_grads``), so the numbers mean the same on the scalar, fused and numpy engines.
+Standard library only; every function works with any engine (it needs only the
+forward-only ``eval_loss``), so the numbers mean the same on the scalar, fused and numpy engines.
 
 >>> round(entropy([0.5, 0.5]), 6), novel_fraction(["ava", "zyx"], ["ava", "emma"])
 (0.693147, 0.5)
@@ -9,6 +9,7 @@ Standard library only; every function works with any engine (it needs only
 import math
 
 from .errors import MicrogptError
+from .layers import left_sum
 
 
 def mean_loss(model, tokenizer, docs):
@@ -16,7 +17,7 @@ def mean_loss(model, tokenizer, docs):
     docs = list(docs)
     if not docs:
         raise MicrogptError("there are no documents to evaluate on")
-    return sum(model.loss_and_grads(tokenizer.encode_doc(doc))[0] for doc in docs) / len(docs)
+    return left_sum(model.eval_loss(tokenizer.encode_doc(doc)) for doc in docs) / len(docs)
 
 
 def novel_fraction(samples, known):

@@ -8,26 +8,31 @@ that turns the gradient of its output into gradients of its inputs, with the
 derivative written out by hand (each one is in the comment above it).
 
 The arithmetic is the scalar engine's, float operation for float operation:
-sums start at 0 and run left to right, ``a / b`` is ``a * b ** -1``, and every
-gradient is accumulated in the order the scalar engine's reverse topological
-walk would add it. So on CPython 3.11 the losses and gradients are *bit for bit*
-those of ``model.GPT`` (on 3.12+, ``sum`` of floats is compensated, and the
-agreement is to about 1e-15 instead). Standard library only: it runs in the
-browser under Pyodide too.
+sums start at 0 and run left to right (``left_sum``, never the built-in ``sum()``,
+which compensates round-off from Python 3.12), ``a / b`` is ``a * b ** -1``, and
+every gradient is accumulated in the order the scalar engine's reverse
+topological walk would add it. So on every Python the losses and gradients are
+*bit for bit* those of ``model.GPT``. Standard library only, and it does not
+import the scalar engine: it runs in the browser under Pyodide too.
 """
 import math
+from dataclasses import dataclass
 from itertools import chain
 from operator import add, mul
+from typing import NamedTuple
 
 from .attention import KVCache
-from .model import check_weights, param_shapes
+from .engines import check_finite, check_position, check_token_id, check_tokens, diverged
+from .layers import Softmax, left_sum, softmax_floats
+from .optim import ADAM
+from .weights import check_weights, param_shapes
 
 
 # -- kernels: forward + backward -------------------------------------------------------------------
 
 def matvec(w, x):
     """y = W x.  w: [n_out][n_in], x: [n_in] -> [n_out];  y_i = sum_j w_ij x_j."""
-    return [sum(map(mul, row, x)) for row in w]
+    return [left_sum(map(mul, row, x)) for row in w]
 
 
 def matvec_backward_x(cols, g):
@@ -36,7 +41,7 @@ def matvec_backward_x(cols, g):
     ``cols[j]`` is column j of W with its rows in the order the gradient is
     accumulated, and ``g`` is dL/dy in that same order (see ``_column_orders``).
     """
-    return [sum(map(mul, col, g)) for col in cols]
+    return [left_sum(map(mul, col, g)) for col in cols]
 
 
 def matvec_backward_w(xs, gs):
@@ -47,12 +52,12 @@ def matvec_backward_w(xs, gs):
     """
     xcols = list(zip(*xs))
     zeros = [0.0] * len(xcols)
-    return [d for gc in zip(*gs) for d in ([sum(map(mul, xc, gc)) for xc in xcols] if any(gc) else zeros)]
+    return [d for gc in zip(*gs) for d in ([left_sum(map(mul, xc, gc)) for xc in xcols] if any(gc) else zeros)]
 
 
 def rmsnorm(x):
     """y = x * s with s = (mean(x^2) + eps) ** -0.5.  Returns (y, s, mean + eps)."""
-    mean_sq = sum([xi * xi for xi in x]) * len(x) ** -1
+    mean_sq = left_sum([xi * xi for xi in x]) * len(x) ** -1
     base = mean_sq + 1e-5
     scale = base ** -0.5
     return [xi * scale for xi in x], scale, base
@@ -65,21 +70,12 @@ def rmsnorm_backward(x, scale, base, dy, dx_residual=None):
     connection; the scalar engine adds it first, then the two rmsnorm paths
     (the x_j * x_j node contributes x_j * dL/dss twice: once per factor).
     """
-    dscale = sum(map(mul, x[::-1], dy[::-1]))                 # ds = sum_k x_k dy_k
+    dscale = left_sum(map(mul, x[::-1], dy[::-1]))            # ds = sum_k x_k dy_k
     dbase = (-0.5 * base ** -1.5) * dscale                     # d(base^-0.5) = -0.5 base^-1.5
     dss = len(x) ** -1 * dbase                                 # base = ss/n + eps
     if dx_residual is None:
         return [(scale * d + xi * dss) + xi * dss for xi, d in zip(x, dy)]
     return [((r + scale * d) + xi * dss) + xi * dss for r, xi, d in zip(dx_residual, x, dy)]
-
-
-def softmax(z):
-    """p_i = e_i / sum_k e_k with e_i = exp(z_i - max z).  Returns (p, e, total, 1/total)."""
-    max_z = max(z)
-    e = [math.exp(zi - max_z) for zi in z]
-    total = sum(e)
-    inv = total ** -1
-    return [ei * inv for ei in e], e, total, inv
 
 
 def softmax_backward(e, total, inv, dp):
@@ -89,7 +85,7 @@ def softmax_backward(e, total, inv, dp):
     so de_i = inv * dp_i + dL/dtotal, and dL/dtotal = sum_i (-total^-2) * e_i dp_i.
     """
     c = -1 * total ** -2                                       # d(total^-1)/dtotal
-    dtotal = sum([c * (ei * d) for ei, d in zip(e[::-1], dp[::-1])])
+    dtotal = left_sum([c * (ei * d) for ei, d in zip(e[::-1], dp[::-1])])
     return [ei * (inv * d + dtotal) for ei, d in zip(e, dp)]
 
 
@@ -97,33 +93,32 @@ def attention_head(q, keys, values, lo, hi, inv_sqrt):
     """One head at one position: scores_t = (q . k_t) / sqrt(d), p = softmax(scores), out = sum_t p_t v_t.
 
     q: [n_embd] (this position), keys/values: [T][n_embd] (all positions so far);
-    the head owns the slice lo:hi.  Returns (out [d], (p, e, total, inv)).
+    the head owns the slice lo:hi.  Returns (out [d], the ``Softmax`` of the scores).
     """
     qh = q[lo:hi]
-    scores = [sum(map(mul, qh, k[lo:hi])) * inv_sqrt for k in keys]
-    p, e, total, inv = softmax(scores)
-    out = [sum(map(mul, p, col)) for col in zip(*[v[lo:hi] for v in values])]
-    return out, (p, e, total, inv)
+    scores = [left_sum(map(mul, qh, k[lo:hi])) * inv_sqrt for k in keys]
+    sm = softmax_floats(scores)
+    out = [left_sum(map(mul, sm.probs, col)) for col in zip(*[v[lo:hi] for v in values])]
+    return out, sm
 
 
-def attention_head_backward(q, keys, values, lo, hi, inv_sqrt, saved, dout, dq, dks, dvs):
+def attention_head_backward(q, keys, values, lo, hi, inv_sqrt, sm, dout, dq, dks, dvs):
     """Backward of ``attention_head``: fills dq[lo:hi] and adds into dks[t][lo:hi], dvs[t][lo:hi].
 
         dp_t = sum_j v_tj dout_j          dv_tj += p_t dout_j
         dscores = softmax_backward(dp)    dq_j = sum_t k_tj dscore_t / sqrt(d)    dk_tj += q_j dscore_t / sqrt(d)
     """
-    p, e, total, inv = saved
     rdout = dout[::-1]
-    dp = [sum(map(mul, v[hi - 1:lo - 1 if lo else None:-1], rdout)) for v in values]
-    for t, pt in enumerate(p):
+    dp = [left_sum(map(mul, v[hi - 1:lo - 1 if lo else None:-1], rdout)) for v in values]
+    for t, pt in enumerate(sm.probs):
         dv = dvs[t]
         for j in range(lo, hi):
             dv[j] += pt * dout[j - lo]
-    dscores = softmax_backward(e, total, inv, dp)
+    dscores = softmax_backward(sm.exps, sm.total, sm.inv, dp)
     ddot = [inv_sqrt * ds for ds in dscores]                   # score = dot * d^-1/2
     rddot = ddot[::-1]
     for j in range(lo, hi):
-        dq[j] = sum(map(mul, [k[j] for k in keys[::-1]], rddot))
+        dq[j] = left_sum(map(mul, [k[j] for k in keys[::-1]], rddot))
     for t, dd in enumerate(ddot):
         dk = dks[t]
         for j in range(lo, hi):
@@ -140,17 +135,24 @@ def relu_backward(x, dy):
     return [d if xi > 0 else 0.0 for xi, d in zip(x, dy)]
 
 
+class CrossEntropy(NamedTuple):
+    """What ``cross_entropy_backward`` needs: the logits' softmax and the target's probability."""
+
+    sm: Softmax
+    p_target: float
+
+
 def cross_entropy(logits, target):
-    """loss = -log softmax(logits)[target].  Returns (loss, saved for backward)."""
-    p, e, total, inv = softmax(logits)
-    pt = p[target]
-    return math.log(pt) * -1, (e, total, inv, pt)
+    """loss = -log softmax(logits)[target].  Returns (loss, CrossEntropy for the backward)."""
+    sm = softmax_floats(logits)
+    pt = sm.probs[target]
+    return math.log(pt) * -1, CrossEntropy(sm, pt)
 
 
 def cross_entropy_backward(saved, target, dloss):
     """dL/dlogit_i = dloss * (p_i - [i == target]), computed through the same nodes as the scalar graph."""
-    e, total, inv, pt = saved
-    dpt = (1 / pt) * (-1 * dloss)                              # d(-log p)/dp = -1/p
+    e, total, inv = saved.sm.exps, saved.sm.total, saved.sm.inv
+    dpt = (1 / saved.p_target) * (-1 * dloss)                  # d(-log p)/dp = -1/p
     dinv = e[target] * dpt                                     # p_target = e_target * inv
     dtotal = (-1 * total ** -2) * dinv
     dlogits = [ei * dtotal for ei in e]                        # d exp(z)/dz = exp(z)
@@ -162,17 +164,66 @@ def _rows(flat, cols):
     return [flat[i:i + cols] for i in range(0, len(flat), cols)]
 
 
-def _record(act, x, g):
-    act[0].append(x)
-    act[1].append(g)
+# -- what the forward pass keeps for the backward pass ------------------------------------------------
+
+class Norm(NamedTuple):
+    """One rmsnorm: its input and the two numbers its backward needs (see ``rmsnorm``)."""
+
+    x: list
+    scale: float
+    base: float
+
+
+class BlockSaved(NamedTuple):
+    """What one block keeps of one position (the names of nanoGPT's Block.forward)."""
+
+    ln_1: Norm          # rmsnorm before attention; ln_1.x is the residual stream entering the block
+    xn: list            # its output: the input of attn_wq/wk/wv
+    q: list             # this position's query
+    heads: list         # each head's Softmax of its attention scores
+    concat: list        # the heads' outputs side by side: the input of attn_wo
+    ln_2: Norm          # rmsnorm before the MLP; ln_2.x is the stream after attention
+    xn2: list           # its output: the input of mlp_fc1
+    hidden: list        # mlp_fc1's output, before relu
+    hidden_relu: list   # after relu: the input of mlp_fc2
+
+
+class PositionSaved(NamedTuple):
+    """What the forward pass keeps of one position."""
+
+    token_id: int
+    ln_0: Norm          # rmsnorm of wte[token] + wpe[pos]
+    blocks: list        # one BlockSaved per layer
+    x: list             # the stream after the last block: the input of lm_head
+
+
+@dataclass
+class Backward:
+    """The gradients being accumulated by one backward pass over a document."""
+
+    acts: dict          # per matrix: (its inputs x_t, its output gradients g_t), in the scalar walk's order
+    dwte: list          # [vocab_size][n_embd]
+    dwpe: list          # [block_size][n_embd]
+    dkeys: list         # [n_layer][n][n_embd]: gradients reaching each cached key ...
+    dvalues: list       # ... and value, from the positions after it
+    dloss_t: float      # dL/dloss_t of every position: loss = (1/n) * sum_t loss_t
+
+    def record(self, name, x, g):
+        self.acts[name][0].append(x)
+        self.acts[name][1].append(g)
 
 
 # -- the model ------------------------------------------------------------------------------------
 
 class FusedGPT:
-    """microgpt with fused kernels over plain floats: the same numbers as ``model.GPT``, ~50x faster."""
+    """microgpt with fused kernels over plain floats: the same numbers as ``model.GPT``, about 30x faster.
+
+    (``benchmarks/speed.py``: 31x the scalar engine's tokens/s on CPython 3.11; a quarter
+    slower again on 3.12+, where its sums cannot use the built-in ``sum()``.)
+    """
 
     engine = "fused"
+    capabilities = frozenset({"logits", "residual_stream", "mlp_hidden"})
 
     def __init__(self, config, weights):
         check_weights(config, weights)
@@ -188,54 +239,86 @@ class FusedGPT:
         return KVCache(self.config.n_layer)
 
     def _forward(self, token_id, pos_id, keys, values, saved=None):
-        """One position; appends its key and value to keys[li]/values[li]. Returns the logits."""
-        c, w = self.config, self.w
+        """One position; appends its key and value to keys[li]/values[li]. Returns (logits, [BlockSaved])."""
+        w = self.w
         x0 = list(map(add, w["wte"][token_id], w["wpe"][pos_id]))
-        x, s0, b0 = rmsnorm(x0)
-        layers, heads = [], []
-        hd = c.head_dim
-        for li in range(c.n_layer):
-            p = f"layer{li}."
-            x_in = x
-            xn, s1, b1 = rmsnorm(x_in)
-            q = matvec(w[p + "attn_wq"], xn)
-            k = matvec(w[p + "attn_wk"], xn)
-            v = matvec(w[p + "attn_wv"], xn)
-            keys[li].append(k)
-            values[li].append(v)
-            concat, att = [], []
-            for h in range(c.n_head):
-                out, sv = attention_head(q, keys[li], values[li], h * hd, h * hd + hd, self.inv_sqrt)
-                concat.extend(out)
-                att.append(sv)
-            a = matvec(w[p + "attn_wo"], concat)
-            x2 = list(map(add, a, x_in))
-            xn2, s2, b2 = rmsnorm(x2)
-            hpre = matvec(w[p + "mlp_fc1"], xn2)
-            hr = relu(hpre)
-            m = matvec(w[p + "mlp_fc2"], hr)
-            x = list(map(add, m, x2))
-            layers.append((x_in, s1, b1, xn, q, concat, x2, s2, b2, xn2, hpre, hr))
-            heads.append(att)
+        x, scale, base = rmsnorm(x0)
+        ln_0, blocks = Norm(x0, scale, base), []
+        for li in range(self.config.n_layer):
+            block = self._block(f"layer{li}.", x, keys[li], values[li])
+            blocks.append(block)
+            x = list(map(add, matvec(w[f"layer{li}.mlp_fc2"], block.hidden_relu), block.ln_2.x))
         logits = matvec(w["lm_head"], x)
         if saved is not None:
-            saved.append((token_id, x0, s0, b0, layers, heads, x))
-        return logits, heads
+            saved.append(PositionSaved(token_id, ln_0, blocks, x))
+        return logits, blocks
+
+    def _block(self, p, x, keys, values):
+        """One block at one position, up to mlp_fc2 (the caller adds its output to the stream)."""
+        c, w, hd = self.config, self.w, self.config.head_dim
+        xn, scale1, base1 = rmsnorm(x)
+        q, k, v = (matvec(w[p + key], xn) for key in ("attn_wq", "attn_wk", "attn_wv"))
+        keys.append(k)
+        values.append(v)
+        concat, heads = [], []
+        for h in range(c.n_head):
+            out, sm = attention_head(q, keys, values, h * hd, h * hd + hd, self.inv_sqrt)
+            concat.extend(out)
+            heads.append(sm)
+        x2 = list(map(add, matvec(w[p + "attn_wo"], concat), x))
+        xn2, scale2, base2 = rmsnorm(x2)
+        hidden = matvec(w[p + "mlp_fc1"], xn2)
+        return BlockSaved(Norm(x, scale1, base1), xn, q, heads, concat, Norm(x2, scale2, base2), xn2,
+                          hidden, relu(hidden))
 
     def next_logits(self, token_id, pos_id, cache):
         """Logits for the next token as plain floats (the KV cache gains this position)."""
+        check_token_id(token_id, self.config)
+        check_position(pos_id, self.config)
         return self._forward(token_id, pos_id, cache.keys, cache.values)[0]
+
+    def logits(self, tokens):
+        """Logits of every position of ``tokens`` (at most block_size of them): [T][vocab_size] floats."""
+        return [logits for logits, _ in self._positions(tokens)]
 
     def attention_maps(self, tokens):
         """Attention weights for a token sequence: [n_layer][n_head][T][T], zeros above the diagonal."""
-        cache, rows = self.new_cache(), []
-        for pos_id, tok in enumerate(tokens[: self.config.block_size]):
-            rows.append(self._forward(tok, pos_id, cache.keys, cache.values)[1])
+        rows = [blocks for _, blocks in self._positions(tokens)]
         T = len(rows)
-        return [[[list(rows[t][li][h][0]) + [0.0] * (T - t - 1) for t in range(T)]
+        return [[[list(rows[t][li].heads[h].probs) + [0.0] * (T - t - 1) for t in range(T)]
                  for h in range(self.config.n_head)] for li in range(self.config.n_layer)]
 
-    # -- forward + backward over a document ------------------------------------------------------
+    def _positions(self, tokens, saved=None):
+        """(logits, blocks) of each of the first block_size tokens, through a fresh KV cache."""
+        tokens = check_tokens(tokens, self.config)
+        cache = self.new_cache()
+        return [self._forward(tok, pos_id, cache.keys, cache.values, saved)
+                for pos_id, tok in enumerate(tokens[: self.config.block_size])]
+
+    # -- the loss, forward and backward over a document ------------------------------------------
+    def _document_loss(self, tokens):
+        """Forward over a document: (loss, what the backward needs). Arithmetic failures raise DivergedError."""
+        tokens = check_tokens(tokens, self.config, min_len=2)
+        c = self.config
+        n = min(c.block_size, len(tokens) - 1)
+        keys, values = [[] for _ in range(c.n_layer)], [[] for _ in range(c.n_layer)]
+        saved, losses, ce = [], [], []
+        try:
+            for pos_id in range(n):
+                logits, _ = self._forward(tokens[pos_id], pos_id, keys, values, saved)
+                loss_t, ce_t = cross_entropy(logits, tokens[pos_id + 1])
+                losses.append(loss_t)
+                ce.append(ce_t)
+        except (ArithmeticError, ValueError) as exc:     # math.log(0) raises ValueError
+            raise diverged(exc) from None
+        loss = left_sum(losses) * (1 / n)
+        check_finite(loss)
+        return loss, (tokens, saved, ce, keys, values)
+
+    def eval_loss(self, tokens):
+        """The loss as a float: the forward pass only, no backward."""
+        return self._document_loss(tokens)[0]
+
     def _column_orders(self):
         """Each weight matrix's columns with rows in the scalar engine's gradient-accumulation order.
 
@@ -263,67 +346,60 @@ class FusedGPT:
         return cols, late, first
 
     def _loss_and_grads(self, tokens):
-        c, w = self.config, self.w
-        n = min(c.block_size, len(tokens) - 1)
-        keys = [[] for _ in range(c.n_layer)]
-        values = [[] for _ in range(c.n_layer)]
-        saved, losses, ce = [], [], []
-        for pos_id in range(n):
-            logits, _ = self._forward(tokens[pos_id], pos_id, keys, values, saved)
-            loss_t, sv = cross_entropy(logits, tokens[pos_id + 1])
-            losses.append(loss_t)
-            ce.append(sv)
-        loss = sum(losses) * (1 / n)
-
-        acts = {name: ([], []) for name in w}                # per matrix: inputs x_t and output gradients g_t
-        dwte = [[0.0] * c.n_embd for _ in w["wte"]]
-        dwpe = [[0.0] * c.n_embd for _ in w["wpe"]]
-        cols, late, first = self._column_orders()
-        dkeys = [[[0.0] * c.n_embd for _ in range(n)] for _ in range(c.n_layer)]
-        dvalues = [[[0.0] * c.n_embd for _ in range(n)] for _ in range(c.n_layer)]
-        dloss_t = (1 / n) * 1                                  # loss = (1/n) * sum_t loss_t
-        hd, E = c.head_dim, c.n_embd
+        """The loss and every gradient, flat per matrix: the backward walks the positions last to first."""
+        loss, (tokens, saved, ce, keys, values) = self._document_loss(tokens)
+        c, w, n = self.config, self.w, len(saved)
+        bw = Backward(acts={name: ([], []) for name in w},
+                      dwte=[[0.0] * c.n_embd for _ in w["wte"]], dwpe=[[0.0] * c.n_embd for _ in w["wpe"]],
+                      dkeys=[[[0.0] * c.n_embd for _ in range(n)] for _ in range(c.n_layer)],
+                      dvalues=[[[0.0] * c.n_embd for _ in range(n)] for _ in range(c.n_layer)],
+                      dloss_t=(1 / n) * 1)
+        orders = self._column_orders()
         for pos_id in range(n - 1, -1, -1):                    # the scalar walk visits positions last to first
-            token_id, x0, s0, b0, layers, heads, x = saved[pos_id]
-            target = tokens[pos_id + 1]
-            dlogits = cross_entropy_backward(ce[pos_id], target, dloss_t)
-            _record(acts["lm_head"], x, dlogits)
-            g = dlogits[::-1]
-            gt = g[-1 - target]
-            g[-1 - target] = 0.0                               # the target row's term is added last
-            dx = [d + wc[-1 - target] * gt for d, wc in
-                  zip(matvec_backward_x(cols["lm_head"], g), cols["lm_head"])]
-            for li in range(c.n_layer - 1, -1, -1):
-                p = f"layer{li}."
-                x_in, s1, b1, xn, q, concat, x2, s2, b2, xn2, hpre, hr = layers[li]
-                # mlp: x = x2 + fc2(relu(fc1(rmsnorm(x2))))
-                _record(acts[p + "mlp_fc2"], hr, dx)
-                dhr = matvec_backward_x(cols[p + "mlp_fc2"], dx[::-1])
-                dh = relu_backward(hpre, dhr)
-                _record(acts[p + "mlp_fc1"], xn2, dh)
-                dxn2 = matvec_backward_x(cols[p + "mlp_fc1"], dh[::-1])
-                dx2 = rmsnorm_backward(x2, s2, b2, dxn2, dx)
-                # attention: x2 = x_in + wo(heads(q, k, v))
-                _record(acts[p + "attn_wo"], concat, dx2)
-                dconcat = matvec_backward_x(cols[p + "attn_wo"], dx2[::-1])
-                dq = [0.0] * E
-                for h in range(c.n_head):
-                    attention_head_backward(q, keys[li][:pos_id + 1], values[li][:pos_id + 1],
-                                            h * hd, h * hd + hd, self.inv_sqrt, heads[li][h],
-                                            dconcat[h * hd:h * hd + hd], dq, dkeys[li], dvalues[li])
-                dk, dv = dkeys[li][pos_id], dvalues[li][pos_id]
-                _record(acts[p + "attn_wq"], xn, dq)
-                _record(acts[p + "attn_wk"], xn, dk)
-                _record(acts[p + "attn_wv"], xn, dv)
-                g_all = dq + dk + dv
-                order, qkv_cols = (first, cols[p + "qkv_first"]) if pos_id == 0 else (late, cols[p + "qkv_late"])
-                dxn = matvec_backward_x(qkv_cols, [g_all[r] for r in order])
-                dx = rmsnorm_backward(x_in, s1, b1, dxn, dx2)
-            dx0 = rmsnorm_backward(x0, s0, b0, dx)
-            dwte[token_id] = list(map(add, dwte[token_id], dx0))
-            dwpe[pos_id] = list(map(add, dwpe[pos_id], dx0))
-        flat = {name: matvec_backward_w(*acts[name]) for name in w if name not in ("wte", "wpe")}
-        return loss, {"wte": list(chain.from_iterable(dwte)), "wpe": list(chain.from_iterable(dwpe)), **flat}
+            self._position_backward(pos_id, saved[pos_id], ce[pos_id], tokens[pos_id + 1], keys, values, bw, orders)
+        flat = {name: matvec_backward_w(*bw.acts[name]) for name in w if name not in ("wte", "wpe")}
+        return loss, {"wte": list(chain.from_iterable(bw.dwte)), "wpe": list(chain.from_iterable(bw.dwpe)), **flat}
+
+    def _position_backward(self, pos_id, s, ce, target, keys, values, bw, orders):
+        """The backward of one position: from its loss down to its token and position embeddings."""
+        cols = orders[0]
+        dlogits = cross_entropy_backward(ce, target, bw.dloss_t)
+        bw.record("lm_head", s.x, dlogits)
+        g = dlogits[::-1]
+        gt = g[-1 - target]
+        g[-1 - target] = 0.0                                   # the target row's term is added last
+        dx = [d + wc[-1 - target] * gt for d, wc in zip(matvec_backward_x(cols["lm_head"], g), cols["lm_head"])]
+        for li in range(self.config.n_layer - 1, -1, -1):
+            dx = self._block_backward(li, pos_id, s.blocks[li], dx, keys[li], values[li], bw, orders)
+        dx0 = rmsnorm_backward(*s.ln_0, dx)
+        bw.dwte[s.token_id] = list(map(add, bw.dwte[s.token_id], dx0))
+        bw.dwpe[pos_id] = list(map(add, bw.dwpe[pos_id], dx0))
+
+    def _block_backward(self, li, pos_id, b, dx, keys, values, bw, orders):
+        """One block's backward at one position: dL/d(stream out) -> dL/d(stream in)."""
+        c, p, (cols, late, first) = self.config, f"layer{li}.", orders
+        hd = c.head_dim
+        # mlp: x = x2 + fc2(relu(fc1(rmsnorm(x2))))
+        bw.record(p + "mlp_fc2", b.hidden_relu, dx)
+        dh = relu_backward(b.hidden, matvec_backward_x(cols[p + "mlp_fc2"], dx[::-1]))
+        bw.record(p + "mlp_fc1", b.xn2, dh)
+        dx2 = rmsnorm_backward(*b.ln_2, matvec_backward_x(cols[p + "mlp_fc1"], dh[::-1]), dx)
+        # attention: x2 = x_in + wo(heads(q, k, v))
+        bw.record(p + "attn_wo", b.concat, dx2)
+        dconcat = matvec_backward_x(cols[p + "attn_wo"], dx2[::-1])
+        dq = [0.0] * c.n_embd
+        for h in range(c.n_head):
+            attention_head_backward(b.q, keys[:pos_id + 1], values[:pos_id + 1], h * hd, h * hd + hd,
+                                    self.inv_sqrt, b.heads[h], dconcat[h * hd:h * hd + hd],
+                                    dq, bw.dkeys[li], bw.dvalues[li])
+        dk, dv = bw.dkeys[li][pos_id], bw.dvalues[li][pos_id]
+        bw.record(p + "attn_wq", b.xn, dq)
+        bw.record(p + "attn_wk", b.xn, dk)
+        bw.record(p + "attn_wv", b.xn, dv)
+        g_all = dq + dk + dv
+        order, qkv_cols = (first, cols[p + "qkv_first"]) if pos_id == 0 else (late, cols[p + "qkv_late"])
+        dxn = matvec_backward_x(qkv_cols, [g_all[r] for r in order])
+        return rmsnorm_backward(*b.ln_1, dxn, dx2)
 
     # -- the engine interface ---------------------------------------------------------------------
     def loss_and_grads(self, tokens):
@@ -331,9 +407,14 @@ class FusedGPT:
         loss, flat = self._loss_and_grads(tokens)
         return loss, {name: _rows(flat[name], len(self.w[name][0])) for name in self.w}
 
-    def train_step(self, tokens, lr, beta1=0.85, beta2=0.99, eps=1e-8):
-        """Forward, backward and one Adam update (the float operations of ``optim.Adam``); returns the loss."""
+    def train_step(self, tokens, lr):
+        """Forward, backward and one Adam update (the float operations of ``optim.Adam``); returns the loss.
+
+        A loss or gradient that is not finite (or a log(0)) raises DivergedError before any weight changes.
+        """
         loss, grads = self._loss_and_grads(tokens)
+        check_finite(loss, all(all(map(math.isfinite, flat)) for flat in grads.values()))
+        beta1, beta2, eps = ADAM
         self.t += 1
         a1, a2 = 1 - beta1, 1 - beta2
         c1, c2 = 1 - beta1 ** self.t, 1 - beta2 ** self.t
@@ -350,19 +431,12 @@ class FusedGPT:
         return {name: [list(row) for row in mat] for name, mat in self.w.items()}
 
     # -- inspection, for the chapters that look inside the model -----------------------------------
-    def _saved_forward(self, tokens):
-        """What the training forward keeps for each position of ``tokens`` (at most block_size of them)."""
-        cache, saved = self.new_cache(), []
-        for pos_id, tok in enumerate(tokens[: self.config.block_size]):
-            self._forward(tok, pos_id, cache.keys, cache.values, saved)
-        return saved
-
     def residual_stream(self, tokens):
         """The stream before each block and after the last: [n_layer + 1][T][n_embd] (used by chapter 6)."""
-        saved = self._saved_forward(tokens)
-        return [[s[4][li][0] for s in saved] for li in range(self.config.n_layer)] + [[s[6] for s in saved]]
+        saved = []
+        self._positions(tokens, saved)
+        return [[s.blocks[li].ln_1.x for s in saved] for li in range(self.config.n_layer)] + [[s.x for s in saved]]
 
     def mlp_hidden(self, tokens):
         """Each block's MLP pre-activations fc1(rmsnorm(x)): [n_layer][T][4 * n_embd] (used by chapter 5)."""
-        saved = self._saved_forward(tokens)
-        return [[s[4][li][10] for s in saved] for li in range(self.config.n_layer)]
+        return [[blocks[li].hidden for _, blocks in self._positions(tokens)] for li in range(self.config.n_layer)]

@@ -1,8 +1,14 @@
 """The three small functions every layer of the model is made of.
 
 They work on lists of ``Value`` (the scalar engine of the autograd chapter). The
-fast engines re-implement the same arithmetic on plain floats.
+fast engines re-implement the same arithmetic on plain floats, with the two float
+helpers at the end of this module.
 """
+import math
+import sys
+from functools import reduce
+from operator import add
+from typing import NamedTuple
 
 
 def linear(x, w):
@@ -23,3 +29,38 @@ def rmsnorm(x, eps=1e-5):
     mean_sq = sum(xi * xi for xi in x) / len(x)
     scale = (mean_sq + eps) ** -0.5
     return [xi * scale for xi in x]
+
+
+# -- the same arithmetic on plain floats (the fused engine, sampling, evaluation) ---------------------
+
+def left_sum(xs):
+    """``0 + x0 + x1 + ...``, added left to right: what ``sum()`` of ``Value``s computes.
+
+    The built-in ``sum()`` of floats did exactly this up to Python 3.11. From 3.12 it
+    compensates the round-off (more accurate, but no longer the scalar engine's
+    number), so there ``functools.reduce`` with ``operator.add`` adds in order, at C
+    speed (measured: a fused training step about 25% slower than with ``sum()``).
+    """
+    return reduce(add, xs, 0)
+
+
+if sys.version_info < (3, 12):
+    left_sum = sum  # noqa: F811 -- the same additions in the same order, faster
+
+
+class Softmax(NamedTuple):
+    """A float softmax and the intermediate values its backward pass needs."""
+
+    probs: list   # p_i = e_i * inv
+    exps: list    # e_i = exp(z_i - max z)
+    total: float  # sum of the e_i
+    inv: float    # total ** -1 (the graph computes a / b as a * b ** -1)
+
+
+def softmax_floats(logits):
+    """softmax on plain floats, float operation for float operation the ``Value`` softmax above."""
+    max_val = max(logits)
+    exps = [math.exp(v - max_val) for v in logits]
+    total = left_sum(exps)
+    inv = total ** -1
+    return Softmax([e * inv for e in exps], exps, total, inv)

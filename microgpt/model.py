@@ -4,15 +4,17 @@ Names follow GPT-2 / nanoGPT: ``wte`` (token embeddings), ``wpe`` (position
 embeddings), ``layer{i}.attn_wq/wk/wv/wo``, ``layer{i}.mlp_fc1/fc2``, ``lm_head``.
 Weights are stored row by row, one row per output (``[n_out][n_in]``).
 """
+import math
 from dataclasses import asdict, dataclass
 
 from .attention import KVCache
 from .autograd import Value
+from .engines import check_finite, check_position, check_token_id, check_tokens, diverged
 from .errors import MicrogptError
 from .layers import linear, rmsnorm, softmax
 from .residuals import block
-
-LAYER_KEYS = ("attn_wq", "attn_wk", "attn_wv", "attn_wo", "mlp_fc1", "mlp_fc2")
+# The weight schema lives in .weights (shared by every engine); the chapters import it from here too.
+from .weights import LAYER_KEYS, check_weights, count_params, init_weights, param_shapes  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -41,55 +43,11 @@ class GPTConfig:
         return asdict(self)
 
 
-def param_shapes(config):
-    """Every weight matrix, in microgpt's initialisation order: name -> (rows, cols)."""
-    c = config
-    shapes = {"wte": (c.vocab_size, c.n_embd), "wpe": (c.block_size, c.n_embd), "lm_head": (c.vocab_size, c.n_embd)}
-    for i in range(c.n_layer):
-        shapes[f"layer{i}.attn_wq"] = (c.n_embd, c.n_embd)
-        shapes[f"layer{i}.attn_wk"] = (c.n_embd, c.n_embd)
-        shapes[f"layer{i}.attn_wv"] = (c.n_embd, c.n_embd)
-        shapes[f"layer{i}.attn_wo"] = (c.n_embd, c.n_embd)
-        shapes[f"layer{i}.mlp_fc1"] = (4 * c.n_embd, c.n_embd)
-        shapes[f"layer{i}.mlp_fc2"] = (c.n_embd, 4 * c.n_embd)
-    return shapes
-
-
-def count_params(config):
-    """Number of trainable numbers.  ``count_params(GPTConfig()) == 4192``."""
-    return sum(r * c for r, c in param_shapes(config).values())
-
-
-def init_weights(config, rng, std=0.08):
-    """Fresh weights as plain floats: ``rng.gauss(0, std)``, matrix by matrix, row by row.
-
-    Every engine starts from these, so every engine starts from the same numbers.
-    """
-    return {name: [[rng.gauss(0, std) for _ in range(cols)] for _ in range(rows)]
-            for name, (rows, cols) in param_shapes(config).items()}
-
-
-def check_weights(config, weights):
-    """Raise MicrogptError unless ``weights`` has exactly the matrices and shapes of ``config``."""
-    shapes = param_shapes(config)
-    if not isinstance(weights, dict) or set(weights) != set(shapes):
-        have = sorted(weights) if isinstance(weights, dict) else type(weights).__name__
-        raise MicrogptError(f"weights do not match the config: expected matrices {sorted(shapes)}, got {have}")
-    for name, (rows, cols) in shapes.items():
-        mat = weights[name]
-        if (not isinstance(mat, list) or len(mat) != rows
-                or any(not isinstance(row, list) or len(row) != cols for row in mat)):
-            raise MicrogptError(f"weight {name} does not have shape {rows}x{cols} required by the config")
-        for row in mat:
-            for w in row:
-                if not isinstance(w, (int, float)) or isinstance(w, bool) or w != w:
-                    raise MicrogptError(f"weight {name} holds {w!r}, which is not a finite number")
-
-
 class GPT:
     """microgpt on the scalar ``Value`` engine: slow, but every number has its gradient on show."""
 
     engine = "scalar"
+    capabilities = frozenset({"logits"})
 
     def __init__(self, config, weights):
         check_weights(config, weights)
@@ -127,6 +85,7 @@ class GPT:
 
     def loss(self, tokens):
         """Mean cross-entropy of predicting ``tokens[t+1]`` from ``tokens[:t+1]``, over at most block_size positions."""
+        tokens = check_tokens(tokens, self.config, min_len=2)
         n = min(self.config.block_size, len(tokens) - 1)
         cache = self.new_cache()
         losses = []
@@ -138,38 +97,73 @@ class GPT:
 
     # -- the engine interface shared with the fast engines ---------------------
     def train_step(self, tokens, lr):
-        """Forward, backward and one Adam update; returns the loss as a float."""
+        """Forward, backward and one Adam update; returns the loss as a float.
+
+        If training has diverged (a loss or gradient that is not finite, or a log(0)),
+        raises DivergedError before the update, so the weights keep their last good values.
+        """
         if self.optimizer is None:
             from .optim import Adam
             self.optimizer = Adam(self.parameters())
-        loss = self.loss(tokens)
+        loss = self._checked_loss(tokens)
         loss.backward()
+        self._check_grads()
         self.optimizer.step(lr)
         return loss.data
+
+    def eval_loss(self, tokens):
+        """The loss as a float: the forward pass only, no backward."""
+        return self._checked_loss(tokens).data
 
     def loss_and_grads(self, tokens):
         """The loss and every weight's gradient, as floats (for checks; does not update weights)."""
         for p in self.parameters():
             p.grad = 0
-        loss = self.loss(tokens)
+        loss = self._checked_loss(tokens)
         loss.backward()
         grads = self._floats("grad")
         for p in self.parameters():
             p.grad = 0
         return loss.data, grads
 
+    def _checked_loss(self, tokens):
+        """``loss(tokens)``, with arithmetic failures (log(0), overflow) and non-finite losses as DivergedError."""
+        tokens = check_tokens(tokens, self.config, min_len=2)
+        try:
+            loss = self.loss(tokens)
+        except (ArithmeticError, ValueError) as exc:  # math.log(0) raises ValueError
+            raise diverged(exc) from None
+        check_finite(loss.data)
+        return loss
+
+    def _check_grads(self):
+        params = self.parameters()
+        if not all(math.isfinite(p.grad) for p in params):
+            for p in params:
+                p.grad = 0
+            check_finite(0.0, grads_finite=False)
+
     def next_logits(self, token_id, pos_id, cache):
         """Logits as plain floats (for sampling)."""
+        check_token_id(token_id, self.config)
+        check_position(pos_id, self.config)
         return [v.data for v in self.forward(token_id, pos_id, cache)]
 
     def attention_maps(self, tokens):
         """Attention weights for a token sequence: [n_layer][n_head][T][T], zeros above the diagonal."""
+        tokens = check_tokens(tokens, self.config)
         cache, rows = self.new_cache(), []
         for pos_id, tok in enumerate(tokens[: self.config.block_size]):
             self.forward(tok, pos_id, cache, attn=rows)
         T = len(rows)
         return [[[[w.data for w in rows[t][li][h]] + [0.0] * (T - t - 1) for t in range(T)]
                  for h in range(self.config.n_head)] for li in range(self.config.n_layer)]
+
+    def logits(self, tokens):
+        """Logits of every position of ``tokens`` (at most block_size of them): [T][vocab_size] floats."""
+        tokens = check_tokens(tokens, self.config)
+        cache = self.new_cache()
+        return [self.next_logits(t, pos_id, cache) for pos_id, t in enumerate(tokens[: self.config.block_size])]
 
     def weights(self):
         """Current weights as plain floats, name -> [rows][cols]."""

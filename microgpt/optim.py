@@ -1,8 +1,19 @@
 """Chapter 8 (training), the optimisers: plain gradient descent and Adam.
 
 Both update ``Value`` parameters in place from their ``.grad`` and then reset the
-gradients to zero, ready for the next backward pass.
+gradients to zero, ready for the next backward pass. ``ADAM`` holds microgpt's Adam
+settings, the one copy every engine (and ``benchmarks/speed.py``) uses.
 """
+from typing import NamedTuple
+
+
+class AdamSettings(NamedTuple):
+    beta1: float  # decay of the running mean of the gradient
+    beta2: float  # decay of the running mean of its square
+    eps: float    # keeps the step finite where that mean is 0
+
+
+ADAM = AdamSettings(beta1=0.85, beta2=0.99, eps=1e-8)
 
 
 def linear_decay(step, num_steps, learning_rate=0.01):
@@ -30,7 +41,7 @@ class Adam:
     bias-corrected because they start at zero.
     """
 
-    def __init__(self, params, beta1=0.85, beta2=0.99, eps=1e-8):
+    def __init__(self, params, beta1=ADAM.beta1, beta2=ADAM.beta2, eps=ADAM.eps):
         self.params = params
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.m = [0.0] * len(params)  # first moment, one per parameter

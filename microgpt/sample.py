@@ -6,32 +6,42 @@ Temperature 0 means always take the most likely token.
 """
 import math
 
+from . import hparams
 from .errors import MicrogptError
+from .layers import softmax_floats
 
 
 def check_temperature(temperature):
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature >= 0 \
-            or math.isinf(temperature):
-        raise MicrogptError(f"temperature must be a number >= 0 (0 means greedy), got {temperature!r}")
-
-
-def softmax_floats(logits):
-    """softmax on plain floats, the same float operations as the ``Value`` version."""
-    max_val = max(logits)
-    exps = [math.exp(v - max_val) for v in logits]
-    total = sum(exps)
-    inv = total ** -1
-    return [e * inv for e in exps]
+    """Return the temperature if it is allowed (see ``hparams``), else raise a one-line MicrogptError."""
+    return hparams.check("temperature", temperature)
 
 
 def next_token_probs(logits, temperature):
     """Probabilities of the next token: softmax(logits / temperature); temperature 0 puts all mass on the argmax."""
     check_temperature(temperature)
+    _check_logits(logits)
     if temperature == 0:
         best = max(range(len(logits)), key=lambda i: logits[i])
         return [1.0 if i == best else 0.0 for i in range(len(logits))]
-    inv_t = temperature ** -1
-    return softmax_floats([v * inv_t for v in logits])
+    try:
+        inv_t = temperature ** -1
+        scaled = [v * inv_t for v in logits]
+    except OverflowError:       # temperature ** -1 is too large for a float
+        scaled = [math.inf]
+    if not all(map(math.isfinite, scaled)):
+        # A temperature so small that logits / temperature overflows: the softmax is then its
+        # limit, an even split over the largest logits; dividing (logit - max) keeps that finite.
+        top = max(logits)
+        scaled = [(v - top) / temperature for v in logits]
+    return softmax_floats(scaled).probs
+
+
+def _check_logits(logits):
+    if isinstance(logits, (str, bytes)) or not hasattr(logits, "__len__") or len(logits) == 0:
+        raise MicrogptError(f"logits must be a non-empty list of numbers, got {logits!r}")
+    for i, v in enumerate(logits):
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            raise MicrogptError(f"logits must all be finite numbers, got {v!r} at index {i}")
 
 
 def check_prompt(prompt, tokenizer, block_size):
@@ -43,6 +53,14 @@ def check_prompt(prompt, tokenizer, block_size):
     return ids
 
 
+def prefill(model, ids):
+    """Feed ``ids`` (from position 0) through the model's KV cache: returns (logits after the last id, cache)."""
+    cache = model.new_cache()
+    for pos_id, token_id in enumerate(ids):
+        logits = model.next_logits(token_id, pos_id, cache)
+    return logits, cache
+
+
 def generate_ids(model, tokenizer, rng, temperature=0.5, prompt=""):
     """Token ids of one sample (the prompt's included, BOS left out).
 
@@ -52,13 +70,9 @@ def generate_ids(model, tokenizer, rng, temperature=0.5, prompt=""):
     check_temperature(temperature)
     block_size = model.config.block_size
     ids = [tokenizer.BOS] + check_prompt(prompt, tokenizer, block_size)
-    cache = model.new_cache()
-    for pos_id, token_id in enumerate(ids[:-1]):            # prefill the prompt into the KV cache
-        model.next_logits(token_id, pos_id, cache)
+    logits, cache = prefill(model, ids)                      # the prompt, through the KV cache
     out = ids[1:]
-    token_id, pos_id = ids[-1], len(ids) - 1
-    while pos_id < block_size:
-        logits = model.next_logits(token_id, pos_id, cache)
+    while True:
         probs = next_token_probs(logits, temperature)
         if temperature == 0:
             token_id = probs.index(1.0)
@@ -67,7 +81,10 @@ def generate_ids(model, tokenizer, rng, temperature=0.5, prompt=""):
         if token_id == tokenizer.BOS:
             break
         out.append(token_id)
-        pos_id += 1
+        pos_id = len(out)                                    # the new token's position (BOS is at 0)
+        if pos_id == block_size:
+            break
+        logits = model.next_logits(token_id, pos_id, cache)
     return out
 
 
@@ -78,4 +95,5 @@ def generate(model, tokenizer, rng, temperature=0.5, prompt=""):
 
 def generate_many(model, tokenizer, rng, n, temperature=0.5, prompt=""):
     """``n`` samples, drawn one after another from the same random stream."""
+    n = hparams.check("samples", n)
     return [generate(model, tokenizer, rng, temperature, prompt) for _ in range(n)]

@@ -14,6 +14,8 @@ Standard library only, plain floats; small enough to check by hand, not to train
 import math
 from dataclasses import dataclass
 
+from .layers import softmax_floats
+
 
 # -- parameter counts -------------------------------------------------------------
 def microgpt_param_count(config):
@@ -134,10 +136,7 @@ def rope_score(q, k, q_pos, k_pos, base=10000.0):
 
 # -- grouped-query attention (Ainslie et al. 2023, "GQA", arXiv:2305.13245) --------
 def softmax(xs):
-    m = max(xs)
-    exps = [math.exp(x - m) for x in xs]
-    total = sum(exps)
-    return [e / total for e in exps]
+    return softmax_floats(xs).probs
 
 
 def grouped_query_attention(q, keys, values):

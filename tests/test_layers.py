@@ -5,6 +5,7 @@ import pytest
 
 from helpers import check_input_gradients
 from microgpt import Value, linear, rmsnorm, softmax
+from microgpt.layers import left_sum, softmax_floats
 
 
 def _vals(xs):
@@ -47,3 +48,16 @@ def test_gradients_match_finite_differences(fn):
         return sum(o * c for o, c in zip(out, weights))
 
     check_input_gradients(f, x0)
+
+
+def test_left_sum_adds_in_order_like_a_sum_of_values():
+    xs = [1e16, 1.0, 1.0, -1e16]                  # (1e16 + 1) rounds back to 1e16, twice
+    assert left_sum(xs) == 0.0 == sum(_vals(xs)).data
+    assert left_sum([]) == 0 and left_sum([-0.0]) == 0.0 == (0 + -0.0)
+
+
+def test_float_softmax_is_the_value_softmax_bit_for_bit():
+    rng = random.Random(4)
+    for _ in range(20):
+        logits = [rng.uniform(-8, 8) for _ in range(rng.randrange(1, 30))]
+        assert softmax_floats(logits).probs == [p.data for p in softmax(_vals(logits))]

@@ -118,3 +118,19 @@ def test_weights_of_the_wrong_shape_are_refused():
     w["wte"] = w["wte"][:-1]
     with pytest.raises(MicrogptError, match="wte"):
         GPT(cfg, w)
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan"), 10 ** 400, True, "1"])
+def test_weights_that_are_not_finite_numbers_are_refused(bad):
+    cfg, _, w = tiny_setup()
+    w["lm_head"][1][2] = bad
+    with pytest.raises(MicrogptError, match="weight lm_head holds .* not a finite number"):
+        GPT(cfg, w)
+
+
+def test_the_schema_lives_in_weights_and_model_re_exports_it():
+    import microgpt
+    import microgpt.weights as schema
+    for name in ("param_shapes", "init_weights", "check_weights", "count_params"):
+        assert getattr(microgpt.model, name) is getattr(schema, name)
+    assert microgpt.param_shapes is schema.param_shapes

@@ -31,11 +31,40 @@ def test_samples_stop_at_block_size_and_keep_the_prompt():
         assert ids[:2] == tok.encode("ab") and len(ids) <= 6 and tok.BOS not in ids
 
 
-def test_same_seed_same_samples():
-    cfg, tok, w = tiny_setup()
-    model = GPT(cfg, w)
-    assert [generate(model, tok, random.Random(9)) for _ in range(3)] == [generate(model, tok, random.Random(9))
-                                                                          for _ in range(3)]
+class FixedLogits:
+    """A stand-in model whose next-token logits are always ``logits`` (records what it is fed)."""
+
+    def __init__(self, config, logits):
+        self.config, self.logits, self.fed = config, logits, []
+
+    def new_cache(self):
+        return []
+
+    def next_logits(self, token_id, pos_id, cache):
+        self.fed.append((token_id, pos_id))
+        return list(self.logits)
+
+
+def test_samples_follow_the_model_probabilities():
+    """Draw the first letter 4000 times: its frequencies are the model's probabilities (a sampler that
+    ignored them, or passed them as ``cum_weights=``, gives other frequencies)."""
+    import math
+    cfg, tok, _ = tiny_setup()
+    probs = [0.05, 0.5, 0.1, 0.3, 0.05, 0.0]                  # a..e, then BOS never
+    model = FixedLogits(cfg, [math.log(p) if p else -50.0 for p in probs])
+    rng = random.Random(0)
+    firsts = [generate_ids(model, tok, rng, temperature=1.0)[0] for _ in range(4000)]
+    for token_id, p in enumerate(probs):
+        assert abs(firsts.count(token_id) / 4000 - p) < 0.025, (token_id, firsts.count(token_id))
+
+
+def test_prefill_feeds_the_prompt_at_its_positions():
+    cfg, tok, _ = tiny_setup(block_size=6)
+    model = FixedLogits(cfg, [0.0] * 5 + [-50.0])            # BOS practically never: runs to block_size
+    ids = generate_ids(model, tok, random.Random(0), prompt="ab")
+    assert len(ids) == 6 and ids[:2] == tok.encode("ab")
+    assert [pos for _, pos in model.fed] == [0, 1, 2, 3, 4, 5]     # each position once; the 6th token is not fed
+    assert [t for t, _ in model.fed[:3]] == [tok.BOS] + tok.encode("ab")
 
 
 @pytest.mark.parametrize("t", [-0.1, float("nan"), float("inf"), "hot"])
@@ -53,3 +82,11 @@ def test_prompt_outside_vocabulary_or_too_long():
         generate(model, tok, random.Random(0), prompt="abcdea")
     # the longest prompt that fits leaves room for exactly one generated position
     assert len(generate_ids(model, tok, random.Random(0), prompt="abcde")) in (5, 6)
+
+
+@pytest.mark.parametrize("n", [-1, 1.5, "3"])
+def test_generate_many_needs_a_whole_number_of_samples(n):
+    from microgpt import generate_many
+    cfg, tok, w = tiny_setup()
+    with pytest.raises(MicrogptError, match="the number of samples must be a whole number >= 0"):
+        generate_many(GPT(cfg, w), tok, random.Random(0), n)

@@ -1,13 +1,14 @@
 import pytest
 
-from helpers import GOLDEN_2017_FIRST_LOSSES, tiny_setup
+from helpers import tiny_setup
 from microgpt import GPT, MicrogptError, setup, train
+from microgpt.data import reference_run
 
 
 def test_scalar_engine_reproduces_the_reference_losses_bit_for_bit():
     model, docs, tok, _ = setup(seed=42)
     losses = train(model, docs, tok, num_steps=1000, stop_after=20)
-    assert losses == GOLDEN_2017_FIRST_LOSSES  # exact float equality, not approx
+    assert losses == reference_run()["first_losses"]  # exact float equality, not approx
 
 
 def test_training_lowers_the_loss_on_a_tiny_corpus():
@@ -30,5 +31,5 @@ def test_callback_sees_every_step():
 @pytest.mark.parametrize("steps", [0, -5, 2.5])
 def test_steps_must_be_positive(steps):
     cfg, tok, w = tiny_setup()
-    with pytest.raises(MicrogptError, match="positive whole number"):
+    with pytest.raises(MicrogptError, match="the number of steps must be a whole number >= 1"):
         train(GPT(cfg, w), ["ab"], tok, steps)

@@ -78,8 +78,8 @@ def test_zero_steps_shows_a_message_and_changes_nothing(pg):
     pg.train(2)
     pg.steps_box.value = 0
     pg.train_button.click()
-    assert "positive whole number" in pg.message
-    assert "positive whole number" in pg.message_html.value
+    assert "the number of steps must be a whole number >= 1" in pg.message
+    assert "the number of steps must be a whole number &gt;= 1" in pg.message_html.value
     assert pg.step == 2 and len(pg.losses) == 2
     pg.steps_box.value = 1  # a good click clears the message
     pg.train_button.click()
@@ -117,7 +117,7 @@ def test_own_words_and_no_widgets():
     assert pg.config.vocab_size == pg.tokenizer.vocab_size
     assert len(pg.train(2)) == 2
     assert len(pg.generate(1.0)) == 3
-    assert pg.train(-5) is None and "positive" in pg.message
+    assert pg.train(-5) is None and "whole number >= 1" in pg.message
     assert pg._ui is None  # nothing above needed a widget
     with pytest.raises(microgpt.MicrogptError):
         Playground(docs="anna bob", engine="scalar")

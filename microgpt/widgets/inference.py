@@ -19,7 +19,7 @@ import random
 from ..errors import MicrogptError
 from . import BLUE, ORANGE, VERMILLION, LazyUI, figure_html
 from ..evaluate import entropy
-from ..sample import check_prompt, check_temperature, generate_many, next_token_probs
+from ..sample import check_prompt, check_temperature, generate_many, next_token_probs, prefill
 
 # Okabe-Ito, colour-blind safe.
 END_LABEL = "."  # how the chart labels BOS, i.e. "the name ends here"
@@ -28,10 +28,7 @@ END_LABEL = "."  # how the chart labels BOS, i.e. "the name ends here"
 def prefix_logits(model, tokenizer, prefix):
     """Logits for the letter after ``BOS + prefix`` (raises MicrogptError for a prefix that cannot be encoded)."""
     ids = [tokenizer.BOS] + check_prompt(prefix, tokenizer, model.config.block_size)
-    cache = model.new_cache()
-    for pos_id, token_id in enumerate(ids):
-        logits = model.next_logits(token_id, pos_id, cache)
-    return logits
+    return prefill(model, ids)[0]
 
 
 class TemperatureExplorer(LazyUI):

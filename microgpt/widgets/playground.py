@@ -26,14 +26,14 @@ import random
 
 from ..data import load_docs, make_rng, parse_docs, shuffle_docs
 from ..engines import make_model
-from ..errors import MicrogptError
+from ..errors import DivergedError, MicrogptError
 from . import BLUE, VERMILLION, LazyUI, figure_html
 from ..evaluate import moving_average
 from ..model import GPTConfig, init_weights
-from ..optim import linear_decay
 from ..sample import check_temperature, generate_many
 from ..tokenizer import Tokenizer
-from ..train import check_steps
+from ..train import check_steps, diverged_message, training_step
+from .. import hparams
 
 # Okabe-Ito, colour-blind safe.
 
@@ -43,7 +43,7 @@ class Playground(LazyUI):
 
     docs: the training documents (default: the packaged names), shuffled with ``seed``.
     engine: "scalar", "fused" or "numpy" (see ``microgpt.engines``); "fused" computes the
-    scalar engine's numbers bit for bit, about 40 times faster, in pure Python.
+    scalar engine's numbers bit for bit, about 30 times faster, in pure Python.
     config: a ``GPTConfig`` (its vocab_size is set from the documents).
     word: the document whose attention maps are drawn.
     sample_seed: every ``generate()`` draws from a fresh ``random.Random(sample_seed)``,
@@ -100,6 +100,7 @@ class Playground(LazyUI):
             steps = self.steps_box.value if self._ui is not None else 100
         try:
             check_steps(steps)
+            hparams.check("learning_rate", self.learning_rate)
         except MicrogptError as exc:
             return self._fail(exc)
         self.message = ""
@@ -110,8 +111,14 @@ class Playground(LazyUI):
             self._show_message("")
         new = []
         for i in range(steps):
-            tokens = self.tokenizer.encode_doc(self.docs[self.step % len(self.docs)])
-            loss = self.model.train_step(tokens, linear_decay(i, steps, self.learning_rate))
+            try:
+                loss = training_step(self.model, self.docs, self.tokenizer, i, steps, self.learning_rate,
+                                     doc_index=self.step)
+            except DivergedError as exc:  # the weights are those of the last good step
+                self._fail(diverged_message(exc, i, steps, self.learning_rate))
+                if self._ui is not None:
+                    self.refresh(samples=False)
+                break
             self.step += 1
             new.append(loss)
             self.losses.append(loss)
