@@ -6,10 +6,12 @@ The notebooks carry no slide metadata; this script sets each cell's ``slideshow.
 rule, so that a deck is the chapter's argument:
 
 * the title cell and every ``##`` section heading start a new slide (``slide``); a ``###`` heading a ``subslide``;
-* a markdown cell with a display equation (``$$``) is shown (``subslide``): the key equations;
+* a markdown cell with a display equation (``$$``) is shown (``subslide``): the key equations; so is the
+  first cell after a ``##`` heading when it is prose (the section's opening claim), and the prose cell right after
+  a figure or a measured result (what the measurement shows);
 * a code cell that draws a figure is shown without its code (``subslide``, input removed): the figures;
-* a code cell that prints a short result (at most 14 lines) right after a heading or an equation is shown
-  without its code (``subslide``): the measured claims;
+* a code cell that prints a short result (1 to 14 lines) is shown without its code (``subslide``): the
+  measured claims;
 * everything else is skipped, and so is all of the Exercises section after its heading (the quiz is in the book).
 
 Widget outputs are dropped (their text fallback is kept), and the deck loads reveal.js and MathJax from its own
@@ -24,6 +26,7 @@ import sys
 
 import nbformat
 from nbconvert import SlidesExporter
+from traitlets.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -45,7 +48,7 @@ def _printed_lines(cell):
 
 def slide_types(nb):
     """Set slide types (and remove-input tags) in place, by the rule in the module docstring; returns the count."""
-    after_anchor, in_exercises, n_slides = False, False, 0
+    in_exercises, n_slides, opening, after_result = False, 0, False, False
     for i, cell in enumerate(nb.cells):
         src = cell.source.lstrip()
         kind, hide_input = "skip", False
@@ -59,15 +62,17 @@ def slide_types(nb):
                 kind = "slide"
             elif heading:
                 kind = "subslide"
-            elif "$$" in src:
+            elif "$$" in src or opening or after_result:
                 kind = "subslide"
-            after_anchor = kind != "skip"
+            opening = bool(heading) and len(heading.group(1)) == 2 and not in_exercises
+            after_result = False
         elif cell.cell_type == "code" and not in_exercises:
+            opening = False
+            after_result = _has_figure(cell) or 0 < _printed_lines(cell) <= MAX_CLAIM_LINES
             if _has_figure(cell):
                 kind, hide_input = "subslide", True
-            elif after_anchor and 0 < _printed_lines(cell) <= MAX_CLAIM_LINES and not _has_widget(cell):
+            elif 0 < _printed_lines(cell) <= MAX_CLAIM_LINES and not _has_widget(cell):
                 kind, hide_input = "subslide", True
-            after_anchor = False
         cell.metadata["slideshow"] = {"slide_type": kind}
         tags = [t for t in cell.metadata.get("tags", []) if t not in ("hide-input", "remove-input")]
         cell.metadata["tags"] = tags + (["remove-input"] if hide_input else [])
@@ -92,14 +97,15 @@ def build(path, out):
     nb = copy.deepcopy(nbformat.read(path, as_version=4))
     strip_widgets(nb)
     n = slide_types(nb)
-    exporter = SlidesExporter(extra_template_basedirs=[str(TEMPLATE.parent)], template_name=TEMPLATE.name)
-    exporter.register_preprocessor("nbconvert.preprocessors.TagRemovePreprocessor", enabled=True)
-    exporter.config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
-    exporter.config.TagRemovePreprocessor.enabled = True
-    exporter.reveal_url_prefix = "reveal.js"
-    exporter.reveal_theme = "white"
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
+    config = Config()
+    config.TagRemovePreprocessor.remove_input_tags = {"remove-input"}
+    config.TagRemovePreprocessor.enabled = True
+    config.SlidesExporter.preprocessors = ["nbconvert.preprocessors.TagRemovePreprocessor"]
+    config.SlidesExporter.reveal_url_prefix = "reveal.js"
+    config.SlidesExporter.reveal_theme = "white"
+    config.SlidesExporter.exclude_input_prompt = True
+    config.SlidesExporter.exclude_output_prompt = True
+    exporter = SlidesExporter(config=config, extra_template_basedirs=[str(TEMPLATE.parent)], template_name=TEMPLATE.name)
     title = nb.cells[0].source.lstrip("# ").split("\n")[0] if nb.cells else path.stem
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r'href="(\d\d_\w+)\.ipynb', r'href="\1.slides.html', body)  # links between chapters
