@@ -27,7 +27,7 @@ PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
 # The wheels JupyterLite needs beside the book's own (book/_ext/lite-wheels.txt, sha256-pinned).
 LITE_WHEELS       := .cache/lite-wheels/.verified
 
-.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean
+.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
 
 all: book
 
@@ -121,6 +121,45 @@ $(LITE_WHEELS): book/_ext/lite-wheels.txt $(STAMP)
 	$(BIN)/python -m pip download --disable-pip-version-check -q --no-deps --only-binary :all: \
 		--python-version 3.14 --require-hashes -r book/_ext/lite-wheels.txt -d $(dir $@)
 	touch $@
+
+# ---- The teacher's kit (CONTRIBUTING.md, "Exercises"; README, "Teaching with the book") ----
+# The student edition of every chapter: solutions, hidden tests and solution texts removed.
+STUDENT_OUT ?= _build/student
+student: $(STAMP)
+	$(BIN)/python scripts/editions.py student --out $(STUDENT_OUT)
+
+# Autograde a folder of submissions (one sub-folder per student). THIS RUNS THE STUDENTS' CODE:
+# each notebook in its own process on a scratch copy, with time, output and memory limits (see README).
+GRADES ?= _build/grades
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "make grade: say which folder, e.g. make grade SUBMISSIONS=submissions" >&2; exit 2; }
+	$(BIN)/python scripts/grade.py "$(SUBMISSIONS)" --out "$(GRADES)"
+
+# One reveal.js deck per chapter in _build/html/slides/ (the book links them), reveal.js from the
+# npm registry (pinned, checked against its sha512), served from the decks' own folder: works offline.
+REVEAL_VERSION   := 5.2.1
+REVEAL_INTEGRITY := sha512-r7//6mIM5p34hFiDMvYfXgyjXqGRta+/psd9YtytsgRlrpRzFv4RbH76TXd2qD+7ZPZEbpBDhdRhJaFgfQ7zNQ==
+REVEAL_DIR       := .cache/reveal.js-$(REVEAL_VERSION)
+REVEAL_STAMP     := $(REVEAL_DIR)/.verified
+slides: $(STAMP) $(REVEAL_STAMP)
+	$(BIN)/python scripts/slides.py --reveal $(REVEAL_DIR) --out _build/html/slides
+
+reveal: $(REVEAL_STAMP)
+
+$(REVEAL_STAMP):
+	rm -rf $(REVEAL_DIR) && mkdir -p $(REVEAL_DIR)
+	cd $(REVEAL_DIR) && npm pack --silent reveal.js@$(REVEAL_VERSION) >/dev/null
+	$(PYTHON) -c "import base64, hashlib, sys; d = open(sys.argv[1], 'rb').read(); \
+	got = 'sha512-' + base64.b64encode(hashlib.sha512(d).digest()).decode(); \
+	sys.exit(0 if got == sys.argv[2] else 'reveal.js tarball: integrity mismatch: ' + got)" \
+		$(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz '$(REVEAL_INTEGRITY)'
+	tar -xzf $(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz -C $(REVEAL_DIR) --strip-components=1
+	rm $(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz
+	touch $@
+
+# Measure each chapter's execution time for the syllabus (executes every notebook once; slow).
+syllabus-times: $(STAMP)
+	$(BIN)/python scripts/syllabus.py measure $(NB)
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis *.egg-info
