@@ -23,8 +23,9 @@ PYODIDE_VERSION   := 314.0.7
 PYODIDE_INTEGRITY := sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
+AXE_STAMP         := node_modules/axe-core/axe.min.js
 
-.PHONY: all venv book test lab serve notebooks notebook sync pyodide clean distclean
+.PHONY: all venv book pdf node_modules test lab serve notebooks notebook sync pyodide clean distclean
 
 all: book
 
@@ -51,9 +52,18 @@ book: $(STAMP) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
 # warnings-as-errors book build (tests/test_book.py).
 # The playground tests need Pyodide (fetched with npm when npm is there; without it
 # they skip, or fail under CI=true).
-test: $(STAMP) $(if $(shell command -v npm),$(PYODIDE_STAMP))
+test: $(STAMP) $(if $(shell command -v npm),$(PYODIDE_STAMP) $(AXE_STAMP))
 	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider tests notebooks
+
+# The whole book as one PDF, _build/pdf/microgpt-book.pdf: the single-page HTML build, printed by
+# headless Chromium with the book's print stylesheet (no TeX). Needs /usr/bin/chromium.
+# Then the HTML book is rebuilt: it links the PDF ("Download the PDF", in the sidebar) once it exists.
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build --all --builder singlehtml .
+	$(BIN)/python scripts/book_pdf.py _build/singlehtml _build/pdf/microgpt-book.pdf
+	$(BIN)/jupyter-book build --all .
+	@echo "The PDF: $(CURDIR)/_build/pdf/microgpt-book.pdf (also linked from the HTML book)"
 
 # (--allow-root only when run as root, e.g. inside a container)
 lab: $(STAMP)
@@ -101,6 +111,14 @@ $(PYODIDE_STAMP):
 		$(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz '$(PYODIDE_INTEGRITY)'
 	tar -xzf $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz -C $(PYODIDE_DIR) --strip-components=1
 	rm $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz
+	touch $@
+
+# axe-core, the accessibility checker the browser tests run (pinned in package.json and
+# package-lock.json), into the git-ignored node_modules/.
+node_modules: $(AXE_STAMP)
+
+$(AXE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 clean:
