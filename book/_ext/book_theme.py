@@ -50,6 +50,27 @@ def _singlehtml_handlers(app):
             handlers.setdefault("singlehtml", {}).setdefault(node, visitors)
 
 
+def _mathjax_only_with_maths(app, pagename, templatename, context, doctree):
+    """MathJax (1.2 MB) only on pages that have maths of their own or widgets (their labels may).
+
+    Sphinx asks its math domain, which counts a page's toctree children too: the root page (the
+    intro, whose toctree is the whole book) and the reference pages loaded MathJax for nothing.
+    """
+    if app.builder.name != "html" or not app.config.mathjax_path:
+        return
+    scripts = context.get("script_files") or []
+    if app.env.get_domain("math").data["has_equations"].get(pagename):
+        return
+    if any("embed-amd" in (getattr(js, "filename", "") or "") for js in scripts):
+        return
+
+    def is_mathjax(js):
+        body = (getattr(js, "attributes", {}) or {}).get("body", "")
+        name = (getattr(js, "filename", "") or "").split("?")[0]
+        return name.endswith(app.config.mathjax_path) or body.startswith("window.MathJax")
+    context["script_files"] = [js for js in scripts if not is_mathjax(js)]
+
+
 def _pdf_link(app, pagename, templatename, context, doctree):
     context["book_pdf"] = context["pathto"](PDF_NAME, 1) if _pdf(app) else ""
 
@@ -63,6 +84,7 @@ def setup(app):
     app.connect("config-inited", _theme_options)
     app.connect("builder-inited", _singlehtml_handlers)
     app.connect("html-page-context", _pdf_link)
+    app.connect("html-page-context", _mathjax_only_with_maths, priority=900)
     app.connect("build-finished", _copy_pdf)
     app.add_css_file("theme/book.css")
     app.add_js_file("theme/book.js", loading_method="defer")
