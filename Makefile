@@ -24,10 +24,11 @@ export PYODIDE
 include book/_ext/pyodide.env
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
 PYODIDE_STAMP     := $(PYODIDE_DIR)/.verified
+AXE_STAMP         := node_modules/axe-core/axe.min.js
 # The wheels JupyterLite needs beside the book's own (book/_ext/lite-wheels.txt, sha256-pinned).
 LITE_WHEELS       := .cache/lite-wheels/.verified
 
-.PHONY: all venv book test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
+.PHONY: all venv book pdf node_modules test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
 
 all: book
 
@@ -54,7 +55,7 @@ book: $(STAMP) $(LITE_WHEELS) $(if $(filter local,$(PYODIDE)),$(PYODIDE_STAMP))
 # warnings-as-errors book build (tests/test_book.py).
 # The playground tests need Pyodide (fetched with npm when npm is there; without it
 # they skip, or fail under CI=true).
-test: $(STAMP) $(LITE_WHEELS) $(if $(shell command -v npm),$(PYODIDE_STAMP))
+test: $(STAMP) $(LITE_WHEELS) $(if $(shell command -v npm),$(PYODIDE_STAMP) $(AXE_STAMP))
 	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider tests notebooks
 
@@ -63,6 +64,15 @@ test: $(STAMP) $(LITE_WHEELS) $(if $(shell command -v npm),$(PYODIDE_STAMP))
 test-core: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile --nbval --nbval-sanitize-with nbval_sanitize.cfg \
 		-p no:cacheprovider -m "not book" tests notebooks
+
+# The whole book as one PDF, _build/pdf/microgpt-book.pdf: the single-page HTML build, printed by
+# headless Chromium with the book's print stylesheet (no TeX). Needs /usr/bin/chromium.
+# Then the HTML book is rebuilt: it links the PDF ("Download the PDF", in the sidebar) once it exists.
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build --all --builder singlehtml .
+	$(BIN)/python scripts/book_pdf.py _build/singlehtml _build/pdf/microgpt-book.pdf
+	$(BIN)/jupyter-book build --all .
+	@echo "The PDF: $(CURDIR)/_build/pdf/microgpt-book.pdf (also linked from the HTML book)"
 
 # (--allow-root only when run as root, e.g. inside a container)
 lab: $(STAMP)
@@ -160,6 +170,14 @@ $(REVEAL_STAMP):
 # Measure each chapter's execution time for the syllabus (executes every notebook once; slow).
 syllabus-times: $(STAMP)
 	$(BIN)/python scripts/syllabus.py measure $(NB)
+
+# axe-core, the accessibility checker the browser tests run (pinned in package.json and
+# package-lock.json), into the git-ignored node_modules/.
+node_modules: $(AXE_STAMP)
+
+$(AXE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis *.egg-info

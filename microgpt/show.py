@@ -15,6 +15,7 @@ import html
 import importlib
 import inspect
 import os
+import re
 import textwrap
 
 
@@ -49,17 +50,26 @@ class Source:
             from pygments.formatters import HtmlFormatter
             from pygments.lexers import PythonLexer
         except ImportError:  # no pygments: plain, escaped code
-            code = f"<pre>{html.escape(self.text)}</pre>"
+            code, style = f"<pre>{html.escape(self.text)}</pre>", ""
         else:
+            # Pygments' class-based HTML (<div class="highlight"> and token classes such as .k, .n):
+            # the book's theme colours it with its own light and dark palettes. The <style> below is
+            # a fallback for notebook front ends that style no .highlight classes; :where() gives its
+            # rules no weight, so a page's own palette (the book's, light or dark) always wins.
             formatter = HtmlFormatter(
-                noclasses=True,  # inline styles: renders the same in Jupyter, Colab and the book
                 linenos="inline" if self.linenos else False,
                 linenostart=self.first_line,
             )
             code = highlight(self.text, PythonLexer(), formatter)
+            scope = ":where(.microgpt-source) .highlight"
+            used = set(re.findall(r'<span class="([\w-]+)"', code))  # only the token kinds this listing has
+            rules = formatter.get_background_style_defs(scope)[1:2] + [
+                rule.split(" /*")[0] for rule in formatter.get_token_style_defs(scope)
+                if rule[len(scope) + 2:].split(" ", 1)[0] in used]
+            style = "<style>" + "\n".join(rules) + "</style>"
         caption = html.escape(self.caption())
-        header = f'<div style="font-size:85%;opacity:0.75"><code>{caption}</code></div>' if caption else ""
-        return f'<div class="microgpt-source">{header}{code}</div>'
+        header = f'<div class="mg-source-caption"><code>{caption}</code></div>' if caption else ""
+        return f'<div class="microgpt-source">{style}{header}{code}</div>'
 
 
 def _resolve(obj):
