@@ -29,7 +29,7 @@ LIMITS = {
     # random.Random(-s) is random.Random(s): negative seeds would not be new seeds, so they are refused.
     "seed": Limit("the seed", 0, 2**32 - 1, whole=True, flag="--seed"),
     "samples": Limit("the number of samples", 0, 100_000, whole=True, flag="--samples"),
-    "temperature": Limit("the temperature", 0, 100, flag="--temperature"),
+    "temperature": Limit("the temperature", 0, 1_000_000, flag="--temperature"),
     "learning_rate": Limit("the learning rate", 0, 10, low_open=True, flag="--learning-rate"),
     "print_every": Limit("the print interval", 1, 10_000_000, whole=True, flag="--print-every"),
     # The shape of a model read from a checkpoint; checked before anything of that size is allocated.

@@ -54,10 +54,11 @@ def check_weights(config, weights):
         if (not isinstance(mat, list) or len(mat) != rows
                 or any(not isinstance(row, list) or len(row) != cols for row in mat)):
             raise MicrogptError(f"weight {name} does not have shape {rows}x{cols} required by the config")
-        for row in mat:
-            for w in row:
+        for i, row in enumerate(mat):
+            for j, w in enumerate(row):
                 if not _finite_number(w):
-                    raise MicrogptError(f"weight {name} holds {w!r}, which is not a finite number")
+                    shown = repr(w) if len(repr(w)) <= 24 else repr(w)[:12] + "..."
+                    raise MicrogptError(f"weight {name}[{i}][{j}] is {shown}, which is not a finite number")
 
 
 def _finite_number(w):

@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 # Tests that need the built book or a browser. `make test` runs them; `make test-core` (the
 # second Python in .ci/run) leaves them out: the book and its pages do not depend on the Python
 # version, while the package, the notebooks' stored outputs and the unit tests do.
-BOOK_TEST_PREFIXES = ("test_book", "test_playground", "test_browser", "test_live", "test_slides", "test_quiz")
+BOOK_TEST_PREFIXES = ("test_book", "test_playground", "test_browser", "test_live", "test_teacher_browser")
 
 
 def pytest_configure(config):
