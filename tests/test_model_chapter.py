@@ -79,13 +79,18 @@ def _said(fn, *args):
 
 
 def test_chapter_7_exercise_checks():
-    ns = _check_functions("07_model", "def check_7_1", {"microgpt": microgpt, "math": math, "rmsnorm": rmsnorm})
+    ns = _check_functions("07_model", "check_7_1 = Check(", {})
     right = {"check_7_1": 14528, "check_7_2": [3 / math.sqrt(12.5), 4 / math.sqrt(12.5)], "check_7_3": (5, 16)}
-    wrong = {"check_7_1": 4 * 4192, "check_7_2": [0.6, 0.8], "check_7_3": (4, 16)}
+    # common wrong answers get their own hint
+    wrong = {"check_7_1": (4 * 4192, "grow only 2x"), "check_7_2": ([0.6, 0.8], "root *mean* square"),
+             "check_7_3": ((4, 16), "the BOS that ends the name")}
     for name in right:
         assert _said(ns[name], None) == "not answered yet"
         assert _said(ns[name], right[name]) == "correct"
-        assert _said(ns[name], wrong[name]).startswith("not quite")
+        answer, hint = wrong[name]
+        said = _said(ns[name], answer)
+        assert said.startswith("hint:") and hint in said, said
+        assert _said(ns[name], 12345).startswith("hint:")
 
 
 MATHS_ANSWERS = {
