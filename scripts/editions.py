@@ -136,6 +136,10 @@ def student_edition(nb):
     nb = copy.deepcopy(nb)
     found = roles(nb)
     if not found:
+        # a page with ungraded self-checks only (the maths refresher): its worked solutions still go
+        for cell in nb.cells:
+            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("::::{admonition} Solution"):
+                cell.source = "*The worked solution is in the book (the instructor edition).*"
         return nb
     start = min(found)
     for i, cell in enumerate(nb.cells):

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import editions  # noqa: E402
 import grade  # noqa: E402
 
-CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+# The graded chapters; the maths refresher (00_maths) has ungraded self-checks only (tested below).
+CHAPTERS = sorted(p for p in (ROOT / "notebooks").glob("[0-9]*.ipynb") if p.stem != "00_maths")
 REAL = "02_tokenizer"  # the real chapter graded end to end (one of the quicker ones to execute)
 
 
@@ -87,6 +88,13 @@ def test_student_edition_holds_no_solution(path):
     assert all(not c.get("outputs") for c in student.cells[start:] if c.cell_type == "code")
     checks = student.cells[[i for i, (r, _) in editions.roles(student).items() if r == "checks"][0]].source
     assert "Check(" in checks and "answer_" not in checks  # digests and hints only
+
+
+def test_maths_page_student_edition_drops_the_worked_solutions():
+    nb = nbformat.read(ROOT / "notebooks" / "00_maths.ipynb", as_version=4)
+    assert any(c.source.startswith("::::{admonition} Solution") for c in nb.cells if c.cell_type == "markdown")
+    text = nbformat.writes(editions.student_edition(nb))
+    assert "{admonition} Solution" not in text
 
 
 # ---------------------------------------------------------------- grading a tiny chapter
