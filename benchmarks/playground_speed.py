@@ -151,7 +151,8 @@ def bits_report(browser_losses, native_losses, probe):
     mine = probe_native()
     for op in ("exp", "log", "pow", "sum", "left_to_right"):
         diff = sum(a != b for a, b in zip(probe[op], mine[op]))
-        print(f"    {op:14} {diff:5d} of {len(mine[op])} results differ (Pyodide {probe['python']} vs native {mine['python']})")
+        print(f"    {op:14} {diff:5d} of {len(mine[op])} results differ "
+              f"(Pyodide {probe['python']} vs native {mine['python']})")
 
 
 def main():

@@ -19,10 +19,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from microgpt import setup, train  # noqa: E402
-from microgpt.engines import make_model  # noqa: E402
-from microgpt.optim import ADAM, linear_decay  # noqa: E402
-from microgpt.sample import next_token_probs, prefill  # noqa: E402
+from microgpt import setup, train
+from microgpt.engines import make_model
+from microgpt.optim import ADAM, linear_decay
+from microgpt.sample import next_token_probs, prefill
 
 NUM_STEPS = 1000  # the schedule's length (the learning rate decays over 1000 steps)
 

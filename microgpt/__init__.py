@@ -5,24 +5,26 @@ Modules in chapter order: ``data`` -> ``tokenizer`` -> ``autograd`` -> ``layers`
 -> ``sample`` -> ``checkpoint``; ``engines`` picks how the model is computed.
 """
 from .errors import MicrogptError, quiet_ctrl_c_while_starting
+
 quiet_ctrl_c_while_starting()  # only for `python -m microgpt`: Ctrl-C during start-up is one line
-from .data import load_docs, make_rng, parse_docs, shuffle_docs
-from .tokenizer import Tokenizer
-from .autograd import Value
-from .layers import linear, rmsnorm, softmax
-from .attention import KVCache, attention_head, multi_head_attention
-from .mlp import mlp
-from .residuals import block
-from .model import GPT, GPTConfig, count_params, init_weights, param_shapes
-from .optim import SGD, Adam, linear_decay
-from .train import train
-from .sample import generate, generate_ids, generate_many, next_token_probs
-from .checkpoint import load_checkpoint, save_checkpoint
-from .engines import ENGINES, Engine, make_model, supports
+# The imports below come after that call on purpose (E402) and in chapter order, not alphabetical (I001).
+from .data import load_docs, make_rng, parse_docs, shuffle_docs  # noqa: E402, I001
+from .tokenizer import Tokenizer  # noqa: E402
+from .autograd import Value  # noqa: E402
+from .layers import linear, rmsnorm, softmax  # noqa: E402
+from .attention import KVCache, attention_head, multi_head_attention  # noqa: E402
+from .mlp import mlp  # noqa: E402
+from .residuals import block  # noqa: E402
+from .model import GPT, GPTConfig, count_params, init_weights, param_shapes  # noqa: E402
+from .optim import SGD, Adam, linear_decay  # noqa: E402
+from .train import train  # noqa: E402
+from .sample import generate, generate_ids, generate_many, next_token_probs  # noqa: E402
+from .checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from .engines import ENGINES, Engine, make_model, supports  # noqa: E402
 
 __version__ = "0.1.0"
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- chapter order, like the imports
     "MicrogptError", "load_docs", "make_rng", "parse_docs", "shuffle_docs", "Tokenizer", "Value",
     "linear", "rmsnorm", "softmax", "KVCache", "attention_head", "multi_head_attention", "mlp", "block",
     "GPT", "GPTConfig", "count_params", "init_weights", "param_shapes", "SGD", "Adam", "linear_decay",

@@ -26,7 +26,7 @@ from .errors import MathDomainError, MicrogptError
 class Value:
     """A scalar in a computation graph, with the gradient of the final output with respect to it."""
 
-    __slots__ = ("data", "grad", "_children", "_local_grads")
+    __slots__ = ("data", "grad", "_children", "_local_grads")  # noqa: RUF023 -- the order __init__ sets them
 
     def __init__(self, data, children=(), local_grads=()):
         if not children and not isinstance(data, (int, float)):  # a leaf: check the number it is given
@@ -48,7 +48,7 @@ class Value:
     def __pow__(self, exponent):
         if not isinstance(exponent, (int, float)):
             raise MicrogptError(f"x ** y needs a plain-number exponent (int or float), not {exponent!r}")
-        if self.data == 0 and exponent < 0 or self.data < 0 and not float(exponent).is_integer():
+        if (self.data == 0 and exponent < 0) or (self.data < 0 and not float(exponent).is_integer()):
             raise MathDomainError(f"{self.data!r} ** {exponent!r} has no finite real value")
         return Value(self.data ** exponent, (self,), (exponent * self.data ** (exponent - 1),))
 

@@ -135,7 +135,8 @@ def _read_json(path):
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise MicrogptError(f"checkpoint {path!r} does not exist; train one with: python -m microgpt train --out {path}") from None
+        raise MicrogptError(f"checkpoint {path!r} does not exist; "
+                            f"train one with: python -m microgpt train --out {path}") from None
     except OSError as exc:
         raise MicrogptError(f"cannot read checkpoint {path!r}: {exc.strerror or exc}") from None
     if stat.S_ISDIR(info.st_mode):
@@ -174,7 +175,7 @@ def _check_weight_values(path, weights):
     for name, mat in weights.items():
         for r, row in enumerate(mat):
             for c, w in enumerate(row):
-                if not (isinstance(w, float) and math.isfinite(w) or isinstance(w, int)) or not low <= w <= high:
+                if not ((isinstance(w, float) and math.isfinite(w)) or isinstance(w, int)) or not low <= w <= high:
                     raise MicrogptError(f"checkpoint {path!r}: weight {name}[{r}][{c}] is {hparams.shorten(w)}; "
                                         f"weights must be finite numbers from {low:g} to {high:g} "
                                         "(the file is damaged or the run diverged)")

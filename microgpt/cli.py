@@ -168,6 +168,7 @@ def _identity(path):
 
 def _packaged_data_path():
     import importlib.resources
+
     from .data import PACKAGED_NAMES
     try:
         return os.fspath(importlib.resources.files("microgpt") / "data" / PACKAGED_NAMES)
@@ -209,7 +210,8 @@ def check_outputs(outputs, data_path):
             try:
                 ours = _looks_like(target, prefix)
             except OSError as exc:
-                raise MicrogptError(f"{flag} {path!r} cannot be read ({exc.strerror}); give another file name") from None
+                raise MicrogptError(f"{flag} {path!r} cannot be read ({exc.strerror}); "
+                                    "give another file name") from None
             if not ours:
                 kind = "checkpoint" if flag == "--out" else "log"
                 raise MicrogptError(f"{flag} {path!r} exists and is not a microgpt {kind}; "
@@ -332,7 +334,7 @@ def cmd_info(args, run):
     from .tokenizer import Tokenizer
 
     if args.ckpt:
-        model, tokenizer, meta = load_checkpoint(args.ckpt)
+        model, tokenizer, _meta = load_checkpoint(args.ckpt)
         config = model.config
     else:
         tokenizer = Tokenizer.from_docs(load_docs(args.data))

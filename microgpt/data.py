@@ -24,7 +24,8 @@ def read_text(path=None):
         return resource.read_text(encoding="utf-8")
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise MicrogptError(f"data file {path!r} does not exist; pass the path of a text file with one document per line")
+        raise MicrogptError(f"data file {path!r} does not exist; "
+                            "pass the path of a text file with one document per line")
     if os.path.isdir(path):
         raise MicrogptError(f"data path {path!r} is a directory; pass a text file with one document per line")
     if not os.path.isfile(path):
@@ -41,7 +42,8 @@ def read_text(path=None):
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise MicrogptError(f"data file {path!r} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
+        raise MicrogptError(f"data file {path!r} is not UTF-8 text (bad byte at offset {exc.start}); "
+                            "save it as UTF-8") from None
 
 
 def parse_docs(text, source="the data"):

@@ -112,7 +112,8 @@ def engine_class(name):
     try:
         return getattr(importlib.import_module(module), cls)
     except ImportError as exc:
-        raise MicrogptError(f"engine {name!r} needs a package that is not installed ({exc.name}); pip install it") from None
+        raise MicrogptError(f"engine {name!r} needs a package that is not installed ({exc.name}); "
+                            "pip install it") from None
 
 
 def make_model(name, config, weights):

@@ -27,7 +27,6 @@ from .layers import Softmax, left_sum, softmax_floats
 from .optim import ADAM
 from .weights import check_weights, param_shapes
 
-
 # -- kernels: forward + backward -------------------------------------------------------------------
 
 def matvec(w, x):
@@ -334,7 +333,7 @@ class FusedGPT:
         late, first = [], []
         for h in range(c.n_head - 1, -1, -1):
             rows = range(h * hd + hd - 1, h * hd - 1, -1)
-            late += [2 * E + r for r in rows] + [E + r for r in rows] + [r for r in rows]
+            late += [2 * E + r for r in rows] + [E + r for r in rows] + list(rows)
             first += [2 * E + r for r in rows] + [i for r in rows for i in (E + r, r)]
         for li in range(c.n_layer):
             p = f"layer{li}."

@@ -44,7 +44,7 @@ def guess_op(node):
     if x != 0 and node.data != 0:
         k = g * x / node.data
         for guess in (round(k), round(2 * k) / 2, round(k, 6)):  # whole numbers, halves (rmsnorm's -0.5), others
-            if abs(k - guess) < 1e-6 and _safe(lambda: x ** guess) == node.data:
+            if abs(k - guess) < 1e-6 and _safe(pow, x, guess) == node.data:
                 return f"**{guess:g}"
     return "?"
 
@@ -153,8 +153,8 @@ def draw_graph(root, labels=None, show_grad=True, ax=None, title=None, max_nodes
             text += f"\ngrad {node.grad:.4g}"
         leaf = not node._children
         ax.text(x, y, text, ha="center", va="center", fontsize=8.5, family="monospace",
-                bbox=dict(boxstyle="round,pad=0.35", fc="#56B4E9" if leaf else "#F0E442",
-                          ec="#0072B2" if leaf else "#E69F00", alpha=0.9))
+                bbox={"boxstyle": "round,pad=0.35", "fc": "#56B4E9" if leaf else "#F0E442",
+                      "ec": "#0072B2" if leaf else "#E69F00", "alpha": 0.9})
     ax.set_xlim(-1.2, 2.3 * (n_cols - 1) + 1.2)
     ax.set_ylim(-1.15 * (n_rows - 1) - 0.8, 0.8)
     ax.axis("off")

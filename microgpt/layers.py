@@ -45,7 +45,7 @@ def left_sum(xs):
 
 
 if sys.version_info < (3, 12):
-    left_sum = sum  # noqa: F811 -- the same additions in the same order, faster
+    left_sum = sum  # the same additions in the same order, faster
 
 
 class Softmax(NamedTuple):

@@ -13,6 +13,7 @@ from .engines import check_finite, check_position, check_token_id, check_tokens,
 from .errors import MicrogptError
 from .layers import linear, rmsnorm, softmax
 from .residuals import block
+
 # The weight schema lives in .weights (shared by every engine); the chapters import it from here too.
 from .weights import LAYER_KEYS, check_weights, count_params, init_weights, param_shapes  # noqa: F401
 

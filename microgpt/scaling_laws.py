@@ -34,7 +34,10 @@ def size_config(n_layer, n_embd, n_head=4, vocab_size=27, block_size=16):
 
 
 def split_docs(docs, held_fraction=0.1):
-    """(training names, held-out names): the last ``held_fraction`` of the shuffled list is held out, as in chapter 8."""
+    """(training names, held-out names): the last ``held_fraction`` of the shuffled list is held out.
+
+    The same split as in chapter 8.
+    """
     if not 0 < held_fraction < 1:
         raise MicrogptError(f"held_fraction must be between 0 and 1, got {held_fraction!r}")
     n_held = int(len(docs) * held_fraction)

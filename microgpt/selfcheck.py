@@ -24,7 +24,7 @@ digests of every answer in an executed instructor notebook).
 import hashlib
 import math
 
-__all__ = ["Check", "digest", "canonical"]
+__all__ = ["Check", "canonical", "digest"]
 
 UNANSWERED, CORRECT, WRONG = "not answered yet", "correct", "wrong"
 

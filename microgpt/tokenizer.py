@@ -34,7 +34,7 @@ class Tokenizer:
         """Characters to ids (no BOS added)."""
         if not isinstance(text, str):
             raise MicrogptError(f"encode takes a string, not {type(text).__name__}")
-        unknown = sorted(set(c for c in text if c not in self._id))
+        unknown = sorted({c for c in text if c not in self._id})
         if unknown:
             shown = "".join(unknown)
             raise MicrogptError(

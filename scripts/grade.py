@@ -11,11 +11,12 @@ kernel died, missing chapter ...). Default DIR: ``_build/grades``.
 
 **This executes the students' code.** Each submission runs in its own process group, in a scratch copy under the
 system's temporary folder (never in the course checkout), with a per-cell and a total time limit, an output limit
-(what the kernel prints and the size of any file it writes) and a memory limit. Run as root (in a container, or on a machine like this project's), the worker also
-gets its own mount, process and network namespaces: every file system read-only but its scratch folder, no network
-but loopback, no capabilities, no view of other processes, so a submission cannot change the instructor's files or
-stop the grader. Run as an ordinary user it runs with your rights: grade inside a container then (README). A notebook that loops forever,
-prints without end or deletes files gets zero for that chapter and a line in the report; the run goes on.
+(what the kernel prints and the size of any file it writes) and a memory limit. Run as root (in a container, or on a
+machine like this project's), the worker also gets its own mount, process and network namespaces: every file system
+read-only but its scratch folder, no network but loopback, no capabilities, no view of other processes, so a
+submission cannot change the instructor's files or stop the grader. Run as an ordinary user it runs with your rights:
+grade inside a container then (README). A notebook that loops forever, prints without end or deletes files gets zero
+for that chapter and a line in the report; the run goes on.
 
 Grading restores the instructor's checks cell and check cells (with their hidden tests) into each submission, by
 nbgrader ``grade_id`` or, failing that, by exercise number, so editing a check does not change the grade. A check cell
@@ -37,7 +38,7 @@ import time
 import nbformat
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import editions  # noqa: E402
+import editions
 
 ROOT = editions.ROOT
 MAX_SUBMISSION_BYTES = 50_000_000
@@ -196,8 +197,9 @@ def run_isolated(nb, cell_timeout, total_timeout, max_output, memory):
         nb_path, result_path = scratch / "submission.ipynb", scratch / "result.json"
         nbformat.write(nb, nb_path)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(scratch), "TMPDIR": str(scratch),
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "JUPYTER_RUNTIME_DIR": str(scratch / ".runtime"),
-               "IPYTHONDIR": str(scratch / ".ipython"), "MPLCONFIGDIR": str(scratch / ".mpl"),
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
+               "JUPYTER_RUNTIME_DIR": str(scratch / ".runtime"), "IPYTHONDIR": str(scratch / ".ipython"),
+               "MPLCONFIGDIR": str(scratch / ".mpl"),
                "JUPYTER_PLATFORM_DIRS": "1", "LANG": "C.UTF-8"}
         rest = [str(nb_path), str(result_path), str(cell_timeout), str(max_output)]
         me = str(pathlib.Path(__file__).resolve())
@@ -325,11 +327,13 @@ print("@@DIGESTS@@" + _json.dumps({_c.exercise: _digest(globals()["answer_" + _c
 
 def digests(name, write):
     import re
+
     from nbclient import NotebookClient
     path = editions.chapter_paths([name])[0]
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(DIGEST_CELL))
-    NotebookClient(nb, timeout=-1, allow_errors=True, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(nb, timeout=-1, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
     found = json.loads(text.split("@@DIGESTS@@", 1)[1])
     for ex, d in sorted(found.items()):
@@ -365,7 +369,8 @@ def main(argv=None):
     ap.add_argument("--chapters", default="", help="comma-separated chapter names (default: every one submitted)")
     ap.add_argument("--cell-timeout", type=int, default=300, help="seconds one cell may run")
     ap.add_argument("--timeout", type=int, default=900, help="seconds one notebook may run in all")
-    ap.add_argument("--max-output", type=int, default=5_000_000, help="bytes a notebook may print (and write to a file)")
+    ap.add_argument("--max-output", type=int, default=5_000_000,
+                    help="bytes a notebook may print (and write to a file)")
     ap.add_argument("--memory", type=int, default=8 << 30, help="bytes of address space for the worker and kernel")
     args = ap.parse_args(argv)
     if not pathlib.Path(args.submissions).is_dir():

@@ -21,7 +21,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TWINS = NOTEBOOKS / "text"
 FMT = "md:myst"
-CONFIG_OPTS = {"notebook_metadata_filter": "-all", "cell_metadata_filter": "-execution,-ExecuteTime,-scrolled,-collapsed"}
+CONFIG_OPTS = {"notebook_metadata_filter": "-all",
+               "cell_metadata_filter": "-execution,-ExecuteTime,-scrolled,-collapsed"}
 VOLATILE_CELL_KEYS = ("execution", "ExecuteTime")
 
 
@@ -70,7 +71,8 @@ def sync(paths):
             continue  # already in step
         if twin.stat().st_mtime < path.stat().st_mtime:
             sys.exit(f"notebooks.py: {rel(path)} was changed after its twin; to keep the notebook's "
-                     f"cells run `python scripts/notebooks.py twins {path.stem}`, to keep the twin's touch it and sync again")
+                     f"cells run `python scripts/notebooks.py twins {path.stem}`, "
+                     "to keep the twin's touch it and sync again")
         old = nbformat.read(path, as_version=4)
         new = jupytext.read(twin)
         outputs, ids = {}, {}

@@ -38,7 +38,8 @@ MAX_CLAIM_LINES = 14
 
 
 def _has_figure(cell):
-    return any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in cell.get("outputs", []))
+    return any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {})
+               for o in cell.get("outputs", []))
 
 
 def _printed_lines(cell):
@@ -105,7 +106,8 @@ def build(path, out):
     config.SlidesExporter.reveal_theme = "white"
     config.SlidesExporter.exclude_input_prompt = True
     config.SlidesExporter.exclude_output_prompt = True
-    exporter = SlidesExporter(config=config, extra_template_basedirs=[str(TEMPLATE.parent)], template_name=TEMPLATE.name)
+    exporter = SlidesExporter(config=config, extra_template_basedirs=[str(TEMPLATE.parent)],
+                              template_name=TEMPLATE.name)
     title = nb.cells[0].source.lstrip("# ").split("\n")[0] if nb.cells else path.stem
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = re.sub(r'href="(\d\d_\w+)\.ipynb', r'href="\1.slides.html', body)  # links between chapters

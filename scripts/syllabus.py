@@ -23,7 +23,7 @@ import time
 import nbformat
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import editions  # noqa: E402
+import editions
 
 ROOT = editions.ROOT
 GENERATED = ROOT / "book" / "_generated"
@@ -120,8 +120,8 @@ def page():
         prose, code = words(nb)
         reading = prose / WORDS_PER_MINUTE + code / CODE_LINES_PER_MINUTE
         run = times["chapters"].get(path.stem)
-        rows[number] = dict(path=path, title=title(nb, path), prose=prose, code=code, reading=reading, run=run,
-                            objectives=objectives(nb), exercises=exercises(nb))
+        rows[number] = {"path": path, "title": title(nb, path), "prose": prose, "code": code, "reading": reading,
+                        "run": run, "objectives": objectives(nb), "exercises": exercises(nb)}
     refresher = [f"[{label}]({href})" for path, label, href in (
         (ROOT / "notebooks" / "00_maths.ipynb", "the maths refresher (chapter 0)", "../notebooks/00_maths.ipynb"),
         (ROOT / "book" / "maths.md", "the maths refresher", "maths.md")) if path.exists()]
@@ -131,11 +131,11 @@ def page():
            "## Time per chapter", "",
            f"Reading: prose words at {WORDS_PER_MINUTE} words a minute plus code lines at {CODE_LINES_PER_MINUTE} "
            f"lines a minute. Running: the measured time to execute the whole notebook once"
-           + (f", measured {times.get('measured')} on {times.get('machine')} ({times.get('note')})." if times.get("measured")
-              else " (not measured yet: run `python scripts/syllabus.py measure`)."), "",
+           + (f", measured {times.get('measured')} on {times.get('machine')} ({times.get('note')})."
+              if times.get("measured") else " (not measured yet: run `python scripts/syllabus.py measure`)."), "",
            "| chapter | prose words | code lines | reading (min) | running (min) | exercises |",
            "| --- | ---: | ---: | ---: | ---: | --- |"]
-    for n, r in rows.items():
+    for r in rows.values():
         run = f"{_minutes(r['run'])} ({r['run']:.0f} s)" if r["run"] is not None else "not measured"
         out.append(f"| [{r['title']}](../notebooks/{r['path'].stem}.ipynb) | {r['prose']:,} | {r['code']:,} | "
                    f"{math.ceil(r['reading'])} | {run} | {', '.join(r['exercises']) or '-'} |")
@@ -145,7 +145,8 @@ def page():
             present = [rows[n] for n in numbers if n in rows]
             if not present:
                 continue
-            minutes = sum(math.ceil(r["reading"]) + (_minutes(r["run"]) if r["run"] is not None else 0) for r in present)
+            minutes = sum(math.ceil(r["reading"]) + (_minutes(r["run"]) if r["run"] is not None else 0)
+                          for r in present)
             out.append(f"**Week {w}** ({minutes} min of reading and running, before the exercises): "
                        + ", ".join(f"[{r['title']}](../notebooks/{r['path'].stem}.ipynb)" for r in present))
             out.append("")

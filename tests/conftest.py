@@ -4,7 +4,7 @@ import sys
 # Let `from helpers import ...` work however pytest is started.
 sys.path.insert(0, os.path.dirname(__file__))
 
-import pytest  # noqa: E402
+import pytest
 
 # Tests that need the built book or a browser. `make test` runs them; `make test-core` (the
 # second Python in .ci/run) leaves them out: the book and its pages do not depend on the Python

@@ -14,8 +14,12 @@ def central_difference(f, x, h=1e-6):
 
 
 def check_input_gradients(f, x0, rel=1e-6, abs=1e-9):
-    """Backward through ``f`` (a list of Values -> one Value) at ``x0``; each input's grad must match a central difference."""
+    """Backward through ``f`` (a list of Values -> one Value) at ``x0``.
+
+    Each input's grad must match a central difference.
+    """
     import pytest
+
     from microgpt import Value
 
     xs = [Value(v) for v in x0]

@@ -2,8 +2,8 @@ import math
 import random
 
 import pytest
-
 from helpers import check_input_gradients
+
 from microgpt import KVCache, Value, attention_head, multi_head_attention
 
 

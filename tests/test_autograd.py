@@ -2,8 +2,8 @@ import math
 import random
 
 import pytest
-
 from helpers import central_difference
+
 from microgpt import Value
 
 # Each case: a function of one Value (or float) and points to check it at.

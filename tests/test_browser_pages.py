@@ -9,7 +9,6 @@ import pathlib
 import urllib.parse
 
 import pytest
-
 from test_playground import ROOT, _unavailable, browser, playwright_api, server, site  # noqa: F401 (fixtures)
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,15 +23,15 @@ def book_pages(html):
     """Every page of the built book (not the redirecting index.html, not theme files)."""
     skip = ("_static", "_sources", "_images")
     return sorted(str(p.relative_to(html)) for p in html.rglob("*.html")
-                  if not p.relative_to(html).parts[0] in skip and p.relative_to(html) != pathlib.Path("index.html"))
+                  if p.relative_to(html).parts[0] not in skip and p.relative_to(html) != pathlib.Path("index.html"))
 
 
 class Offline:
     """A browser context whose requests may go to 127.0.0.1 only; the others are aborted and recorded."""
 
-    def __init__(self, browser, **options):
+    def __init__(self, chromium, **options):
         self.external = []
-        self.context = browser.new_context(**options)
+        self.context = chromium.new_context(**options)
         self.context.route("**/*", self._route)
 
     def _route(self, route):

@@ -13,11 +13,10 @@ import subprocess
 import sys
 
 import pytest
-
 from test_playground import ROOT, _unavailable, browser, playwright_api  # noqa: F401 (fixtures)
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import book_pdf  # noqa: E402
+import book_pdf
 
 
 def chapter_titles():

@@ -2,8 +2,8 @@ import json
 import os
 
 import pytest
-
 from helpers import tiny_setup
+
 from microgpt import GPT, GPTConfig, MicrogptError, load_checkpoint, save_checkpoint
 
 
@@ -71,7 +71,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temp_files(saved, monkeypatch)
     import microgpt.checkpoint as ckmod
     real_fdopen = os.fdopen
     monkeypatch.setattr(ckmod.os, "fdopen", lambda fd, *a, **k: _FailingFile(real_fdopen(fd, *a, **k)))
-    with pytest.raises(MicrogptError, match="could not write .*disk full"):
+    with pytest.raises(MicrogptError, match=r"could not write .*disk full"):
         save_checkpoint(path, model, tok)
     assert path.read_bytes() == before
     assert sorted(os.listdir(path.parent)) == ["model.json"]
@@ -202,7 +202,7 @@ def test_unreadable_paths_are_one_line(saved, tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
         return real_open(file, *args, **kwargs)
     monkeypatch.setattr(builtins, "open", denied)  # chmod 000 does not stop root, who may run the tests
-    with pytest.raises(MicrogptError, match="cannot read checkpoint .*Permission denied"):
+    with pytest.raises(MicrogptError, match=r"cannot read checkpoint .*Permission denied"):
         load_checkpoint(path)
 
 

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import GOLDEN_2017_FIRST_LOSSES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -205,7 +204,7 @@ def test_a_save_that_fails_after_training_goes_to_a_fallback_file(workdir):
     assert os.path.basename(fallback).startswith("good.recovered-")
     assert (workdir / "good.json").read_bytes() == before             # the old checkpoint is intact
     from microgpt import load_checkpoint
-    model, tok, meta = load_checkpoint(fallback)                      # and the new one is not lost
+    _model, tok, meta = load_checkpoint(fallback)                     # and the new one is not lost
     assert meta["steps"] == 3 and tok.chars == sorted(set("annabobzoe"))
     assert json.loads((workdir / "log.json").read_text())["losses"]  # the log went where it was asked
     assert not [n for n in os.listdir(workdir) if n.endswith(".tmp")]
@@ -371,7 +370,7 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, checkpoint):
             if line.startswith(marker) and (module is None or line.rstrip().endswith(module)):
                 break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=300)
+        _out, err = proc.communicate(timeout=300)
         lines = [line for line in err.splitlines() if not line.startswith("import time:")]
         assert proc.returncode == 130, (marker, err[-2000:])
         assert len(lines) == 1 and lines[0].startswith("microgpt: interrupted") and message in lines[0], lines

@@ -99,7 +99,7 @@ def test_devices_and_unreadable_files(tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
         return real_open(file, *args, **kwargs)
     monkeypatch.setattr(builtins, "open", denied)  # chmod 000 does not stop root, who may run the tests
-    with pytest.raises(MicrogptError, match="cannot read data file .*Permission denied"):
+    with pytest.raises(MicrogptError, match=r"cannot read data file .*Permission denied"):
         load_docs(p)
 
 

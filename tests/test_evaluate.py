@@ -45,6 +45,6 @@ def test_moving_average():
 
 
 def test_empty_docs_rejected():
-    model, docs, tokenizer, _ = microgpt.setup(42)
+    model, _docs, tokenizer, _ = microgpt.setup(42)
     with pytest.raises(microgpt.MicrogptError):
         mean_loss(model, tokenizer, [])

@@ -5,8 +5,8 @@ import random
 import sys
 
 import pytest
-
 from helpers import losses_and_grads_of_both, tiny_setup
+
 from microgpt import GPT, GPTConfig, init_weights
 from microgpt.fused import FusedGPT
 
@@ -33,7 +33,7 @@ def test_loss_and_gradients_match_scalar(config):
 def test_training_steps_match_scalar():
     cfg, tok, weights = tiny_setup(seed=3)
     scalar, fast = GPT(cfg, weights), FusedGPT(cfg, weights)
-    for step, doc in enumerate(["abc", "eddaeb", "a", "bbbbbbbbbbbbbbb"]):
+    for doc in ["abc", "eddaeb", "a", "bbbbbbbbbbbbbbb"]:
         tokens = tok.encode_doc(doc)
         ls, lf = scalar.train_step(tokens, 0.05), fast.train_step(tokens, 0.05)
         assert ls == lf

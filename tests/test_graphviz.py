@@ -42,7 +42,7 @@ def test_graph_stats_of_a_neuron():
 def test_graph_stats_of_a_model_loss_has_no_unknown_ops():
     import microgpt
 
-    model, docs, tok, _ = microgpt.setup(seed=42)
+    model, _docs, tok, _ = microgpt.setup(seed=42)
     stats = graph_stats(model.loss(tok.encode_doc("ava")))
     assert "?" not in stats["ops"]
     assert stats["nodes"] == len(model.loss(tok.encode_doc("ava")).topological_order())
@@ -52,6 +52,7 @@ def test_draw_graph_draws_one_box_per_node():
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from microgpt.graphviz import draw_graph
 
     a, b = Value(2.0), Value(-3.0)

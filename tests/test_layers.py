@@ -2,8 +2,8 @@ import math
 import random
 
 import pytest
-
 from helpers import check_input_gradients
+
 from microgpt import Value, linear, rmsnorm, softmax
 from microgpt.layers import left_sum, softmax_floats
 

@@ -75,7 +75,8 @@ def test_temperature_explorer_parity(models, temperature):
     s = settings("09_inference")
     assert s == {"prefix": "em", "temperature": 1.0, "n_names": 8, "seed": 0}
     reply = live.temperature("names-seed42-1000", s["prefix"], temperature, s["n_names"], s["seed"])
-    assert reply["summary"] + "\n" == stored_stdout("09_inference", f"print(explorer.update(temperature={temperature}))")
+    stored = stored_stdout("09_inference", f"print(explorer.update(temperature={temperature}))")
+    assert reply["summary"] + "\n" == stored
 
 
 def test_tokenizer_box_parity(models):
@@ -143,7 +144,7 @@ def test_a_fork_repository_turns_on_binder_colab_and_the_repository_button():
     assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
     assert options["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     config.microgpt_repository = "https://example.org/x"
-    with pytest.raises(RuntimeError, match="github.com/<owner>/<name>"):
+    with pytest.raises(RuntimeError, match=r"github\.com/<owner>/<name>"):
         live_widgets.on_config_inited(None, config)
 
 

@@ -1,8 +1,8 @@
 import random
 
 import pytest
-
 from helpers import check_input_gradients
+
 from microgpt import Value, mlp
 
 

@@ -2,8 +2,8 @@ import math
 import random
 
 import pytest
-
 from helpers import central_difference, tiny_setup
+
 from microgpt import GPT, GPTConfig, MicrogptError, count_params, init_weights, param_shapes
 
 
@@ -26,7 +26,7 @@ def test_initialisation_order_is_the_reference_order():
     assert w["wte"][0] == first  # one row = one output, drawn left to right
 
 
-@pytest.mark.parametrize("kwargs", [dict(n_embd=10, n_head=4), dict(n_layer=0), dict(block_size=-1), dict(n_head=1.5)])
+@pytest.mark.parametrize("kwargs", [{"n_embd": 10, "n_head": 4}, {"n_layer": 0}, {"block_size": -1}, {"n_head": 1.5}])
 def test_bad_configs_say_what_to_fix(kwargs):
     with pytest.raises(MicrogptError):
         GPTConfig(**kwargs)
@@ -44,9 +44,11 @@ def reference_logits(cfg, w, tokens):
     xs = [norm([a + b for a, b in zip(w["wte"][t], w["wpe"][p])]) for p, t in enumerate(tokens)]
     hd = cfg.head_dim
     for li in range(cfg.n_layer):
-        L = lambda k: w[f"layer{li}.{k}"]  # noqa: E731
+        L = lambda k, li=li: w[f"layer{li}.{k}"]  # noqa: E731
         hs = [norm(x) for x in xs]
-        qs, ks, vs = [mv(L("attn_wq"), h) for h in hs], [mv(L("attn_wk"), h) for h in hs], [mv(L("attn_wv"), h) for h in hs]
+        qs = [mv(L("attn_wq"), h) for h in hs]
+        ks = [mv(L("attn_wk"), h) for h in hs]
+        vs = [mv(L("attn_wv"), h) for h in hs]
         new = []
         for t in range(len(xs)):
             heads = []
@@ -79,7 +81,7 @@ def test_kv_cache_forward_equals_recomputing_the_whole_sequence():
 def test_whole_gpt_loss_gradient_matches_finite_differences():
     cfg, tok, w = tiny_setup(n_layer=2, seed=5)
     tokens = tok.encode_doc("badcab")
-    loss, grads = GPT(cfg, w).loss_and_grads(tokens)
+    _loss, grads = GPT(cfg, w).loss_and_grads(tokens)
     rng = random.Random(7)
     for name in w:
         for _ in range(3):

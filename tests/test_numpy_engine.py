@@ -7,6 +7,7 @@ from helpers import tiny_setup
 np = pytest.importorskip("numpy")
 
 from helpers import losses_and_grads_of_both, max_rel_diff  # noqa: E402
+
 from microgpt import GPT, GPTConfig, init_weights  # noqa: E402
 from microgpt.numpy_engine import NumpyGPT  # noqa: E402
 
@@ -20,7 +21,7 @@ CONFIGS = [GPTConfig(vocab_size=27), GPTConfig(vocab_size=27, n_layer=2, n_embd=
 def test_loss_and_gradients_match_scalar(config):
     weights = init_weights(config, random.Random(1), std=0.5)
     scalar, fast = GPT(config, weights), NumpyGPT(config, weights)
-    for ls, gs, lf, gf in losses_and_grads_of_both(scalar, fast, DOCS):
+    for _ls, _gs, lf, gf in losses_and_grads_of_both(scalar, fast, DOCS):
         assert isinstance(lf, float) and isinstance(gf["wte"][0][0], float)
 
 

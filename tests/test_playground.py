@@ -219,9 +219,11 @@ def test_training_matches_the_cli_and_keeps_the_page_drawing(visit, cli_losses):
     page.focus("#mg-train")
     page.keyboard.press("Enter")                     # keyboard-operable: a real <button>
     visit.wait("window.mgPlayground.losses.length >= 20")
-    frames0, step0, t0 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length"), time.time()
+    frames0, step0 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length")
+    t0 = time.time()
     page.wait_for_timeout(1500)
-    frames1, step1, t1 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length"), time.time()
+    frames1, step1 = visit.state("window.mgPlayground.frames"), visit.state("window.mgPlayground.losses.length")
+    t1 = time.time()
     fps = (frames1 - frames0) / (t1 - t0)
     assert fps > 20, f"the main thread drew only {fps:.1f} frames per second during training"
     assert step1 > step0, "the step counter did not move"
@@ -251,7 +253,7 @@ def test_generate_and_temperature(visit):
     page.click("#mg-generate")
     page.wait_for_function("document.querySelectorAll('#mg-samples li').length === 12")
     names = page.eval_on_selector_all("#mg-samples li", "els => els.map(e => e.textContent)")
-    assert all(n == "(empty)" or n.isalpha() and n.islower() for n in names), names
+    assert all(n == "(empty)" or (n.isalpha() and n.islower()) for n in names), names
 
     def top_probability(key):
         page.focus("#mg-temp")
@@ -462,7 +464,8 @@ def test_text_in_a_number_field_is_named_not_zero(visit):
         page.fill(field, {"#mg-seed": "42", "#mg-steps": "1000", "#mg-lr": "0.01"}[field])
     page.fill("#mg-seed", "-3")                      # out of range: Python's one line, as on the command line
     page.click("#mg-reset")
-    page.wait_for_function("document.getElementById('mg-train-msg').textContent.toLowerCase().includes('the seed must be')")
+    page.wait_for_function(
+        "document.getElementById('mg-train-msg').textContent.toLowerCase().includes('the seed must be')")
     visit.check_clean()
 
 

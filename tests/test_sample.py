@@ -1,8 +1,8 @@
 import random
 
 import pytest
-
 from helpers import tiny_setup
+
 from microgpt import GPT, MicrogptError, Value, generate, generate_ids, next_token_probs, softmax
 
 
@@ -10,7 +10,7 @@ def test_float_probabilities_equal_the_value_graph_ones_bit_for_bit():
     rng = random.Random(0)
     logits = [rng.uniform(-3, 3) for _ in range(27)]
     for t in (0.5, 1.0, 1.7):
-        as_values = softmax([Value(l) / t for l in logits])  # what the reference computes
+        as_values = softmax([Value(logit) / t for logit in logits])  # what the reference computes
         assert next_token_probs(logits, t) == [p.data for p in as_values]
 
 

@@ -3,10 +3,10 @@ import math
 import random
 
 import pytest
+from helpers import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import central_difference
 from microgpt import GPTConfig, Value, attention_head, count_params
 from microgpt import scaling as S
 
@@ -116,7 +116,7 @@ def test_swiglu_input_gradient_matches_finite_differences():
 
     grad = S.swiglu_input_grad(x, w_gate, w_up, w_down, out_grad)
     for i in range(d):
-        numeric = central_difference(lambda xi: f(x[:i] + [xi] + x[i + 1:]), x[i])
+        numeric = central_difference(lambda xi, i=i: f(x[:i] + [xi] + x[i + 1:]), x[i])
         assert math.isclose(grad[i], numeric, rel_tol=1e-6, abs_tol=1e-8)
 
 

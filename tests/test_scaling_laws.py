@@ -91,7 +91,7 @@ def test_training_a_tiny_size_lowers_the_held_out_loss():
     train, held = sl.split_docs(encoded[:2000])
     config = sl.size_config(1, 8)
     before = sl.mean_loss(make_model("numpy", config, init_weights(config, random.Random(42))), held)
-    run, model = sl.train_size(config, train, held, 3000, seed=42, batch_size=16, n_train_eval=50)
+    run, _model = sl.train_size(config, train, held, 3000, seed=42, batch_size=16, n_train_eval=50)
     assert run.tokens >= 3000 and run.steps * 16 * 2 < 3000 + 16 * 17
     assert run.held_loss < before - 0.3
     assert run.compute == 6 * run.params * run.tokens

@@ -53,7 +53,8 @@ def site(tmp_path_factory):
     result = subprocess.run([exe, "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=900)
     html = out / "_build" / "html"
-    assert result.returncode == 0 and (html / "book" / "syllabus.html").exists(), (result.stdout + result.stderr)[-3000:]
+    assert result.returncode == 0 and (html / "book" / "syllabus.html").exists(), \
+        (result.stdout + result.stderr)[-3000:]
     made = subprocess.run(["make", "-C", str(ROOT), "reveal"], capture_output=True, text=True)
     if made.returncode:
         _unavailable(f"reveal.js could not be fetched (`make reveal`):\n{made.stderr[-1500:]}")

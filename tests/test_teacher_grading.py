@@ -53,7 +53,8 @@ def test_check_with_a_test_function_never_raises(capsys):
     check(lambda x: x + 1)
     check(lambda x: 1 / 0)
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "correct" and out[1] == "hint: square it" and out[2].startswith("hint: your answer raised ZeroDivision")
+    assert out[0] == "correct" and out[1] == "hint: square it"
+    assert out[2].startswith("hint: your answer raised ZeroDivision")
 
 
 # ---------------------------------------------------------------- the chapter notebooks (no execution)
@@ -86,7 +87,7 @@ def test_student_edition_holds_no_solution(path):
         assert marker not in text
     start = min(editions.roles(student))
     assert all(not c.get("outputs") for c in student.cells[start:] if c.cell_type == "code")
-    checks = student.cells[[i for i, (r, _) in editions.roles(student).items() if r == "checks"][0]].source
+    checks = student.cells[next(i for i, (r, _) in editions.roles(student).items() if r == "checks")].source
     assert "Check(" in checks and "answer_" not in checks  # digests and hints only
 
 
@@ -117,7 +118,8 @@ def _tiny_instructor():
                                   "answer_9_1 = base + base  # distinctive solution line\n### END SOLUTION"),
         nbformat.v4.new_code_cell("check_9_1(answer_9_1)\n### BEGIN HIDDEN TESTS\n"
                                   "assert check_9_1.passed(answer_9_1)\n### END HIDDEN TESTS"),
-        nbformat.v4.new_markdown_cell("::::{admonition} Solution\n:class: dropdown\nAdd them: the answer is four.\n::::"),
+        nbformat.v4.new_markdown_cell("::::{admonition} Solution\n:class: dropdown\n"
+                                      "Add them: the answer is four.\n::::"),
         nbformat.v4.new_markdown_cell(":::{admonition} Exercise 9.2\nWhich letter follows p?\n:::"),
         nbformat.v4.new_code_cell("answer_9_2 = None  # your answer here\n### BEGIN SOLUTION\n"
                                   "answer_9_2 = chr(ord('p') + 1)\n### END SOLUTION"),
@@ -208,7 +210,8 @@ def test_output_flood_is_stopped(graded):
     assert "frank/99_tiny: output limit" in graded["report"]
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="only a grader run as root can sandbox the worker (read-only file systems)")
+@pytest.mark.skipif(os.getuid() != 0,
+                    reason="only a grader run as root can sandbox the worker (read-only file systems)")
 def test_submission_cannot_delete_the_instructors_files(graded):
     assert (graded["keep"] / "precious.txt").read_text() == "the instructor's file"
     assert "Read-only file system" in (graded["out"] / "feedback" / "gina.md").read_text()

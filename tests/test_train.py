@@ -1,6 +1,6 @@
 import pytest
-
 from helpers import tiny_setup
+
 from microgpt import GPT, MicrogptError, setup, train
 from microgpt.data import reference_run
 

@@ -5,11 +5,17 @@ pytest.importorskip("ipywidgets")
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-import microgpt  # noqa: E402
 from helpers import png_img_alt  # noqa: E402
+
+import microgpt  # noqa: E402
 from microgpt import GPTConfig, Tokenizer, init_weights, make_model, make_rng  # noqa: E402
 from microgpt.widgets.attention import (  # noqa: E402
-    HeadInspector, attention_figure, attention_matrix, format_matrix, head_inspector)
+    HeadInspector,
+    attention_figure,
+    attention_matrix,
+    format_matrix,
+    head_inspector,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +70,7 @@ def test_attention_figure_labels_the_axes(setup):
     import matplotlib.pyplot as plt
 
     model, tok = setup
-    matrix, labels, fig = attention_figure(model, tok, "liam", layer=0, head=1)
+    _matrix, labels, fig = attention_figure(model, tok, "liam", layer=0, head=1)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == labels
     assert "layer 0, head 1" in ax.get_title()

@@ -2,9 +2,9 @@
 import math
 
 import pytest
+from helpers import png_img_alt
 
 import microgpt
-from helpers import png_img_alt
 from microgpt.widgets.inference import END_LABEL, TemperatureExplorer, entropy, prefix_logits
 
 pytest.importorskip("ipywidgets")
@@ -26,7 +26,7 @@ def trained():
 def ex(trained):
     model, tokenizer = trained
     explorer = TemperatureExplorer(model, tokenizer, prefix="em", temperature=1.0, n_names=3)
-    explorer.ui  # build the widgets
+    _ = explorer.ui  # build the widgets
     return explorer
 
 

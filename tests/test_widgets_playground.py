@@ -1,9 +1,9 @@
 """The playground dashboard (chapter 13), driven without a notebook frontend: click, then look at what it shows."""
 
 import pytest
+from helpers import png_img_alt
 
 import microgpt
-from helpers import png_img_alt
 from microgpt.widgets.playground import Playground
 
 pytest.importorskip("ipywidgets")
@@ -18,7 +18,7 @@ def pg():
     # The scalar engine (every engine offers the dashboard the same interface; this one needs nothing)
     # on a small model, for speed.
     playground = Playground(engine="scalar", config=SMALL, n_samples=4)
-    playground.ui  # build the widgets
+    _ = playground.ui  # build the widgets
     return playground
 
 
@@ -127,7 +127,7 @@ def test_dashboard_built_after_training_shows_that_training():
     pg = Playground(engine="scalar", config=SMALL, n_samples=2)
     pg.train(3)
     pg.generate(0.5)
-    pg.ui
+    _ = pg.ui  # build the widgets
     assert pg.progress.value == pg.progress.max == 3
     assert pg.status.value.startswith("step 3, loss ")
     assert all(name in pg.samples_html.value for name in pg.samples)

@@ -25,7 +25,7 @@ from pathlib import Path
 from docutils import nodes
 
 sys.path.insert(0, str(Path(__file__).parent))
-import playground_assets  # noqa: E402  (the Pyodide version, PYODIDE mode and the wheel)
+import playground_assets  # the Pyodide version, PYODIDE mode and the wheel
 
 ROOT = playground_assets.ROOT
 WHEELS_FILE = Path(__file__).with_name("lite-wheels.txt")

@@ -22,6 +22,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
@@ -59,7 +60,8 @@ def call_settings(sources, calls):
     found = {}
     for source in sources:
         try:
-            tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+            python_lines = (line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            tree = ast.parse("\n".join(python_lines))
         except SyntaxError:
             continue
         for node in ast.walk(tree):
@@ -88,7 +90,7 @@ def widget_settings(spec, sources, index):
 def widget_cell(spec, cells):
     """The index of the cell that makes the widget: by its tag, else by the call in its source."""
     tag = f"live-widget-{spec['widget']}"
-    for i, (source, metadata) in enumerate(cells):
+    for i, (_, metadata) in enumerate(cells):
         if tag in metadata.get("tags", []):
             return i
     for i, (source, _) in enumerate(cells):
@@ -125,7 +127,7 @@ class live_widget_node(nodes.General, nodes.Element):
 
 class LiveWidget(Directive):
     required_arguments = 1
-    option_spec = {"settings": directives.unchanged}
+    option_spec: ClassVar[dict] = {"settings": directives.unchanged}
 
     def run(self):
         node = live_widget_node()
@@ -162,7 +164,8 @@ def on_doctree_resolved(app, doctree, docname):
         cell["classes"].append("mg-live-cell")
         cell.append(nodes.raw("", mount_html(docname, spec, settings), format="html"))
         return
-    raise RuntimeError(f"live_widgets: no cell in {docname} calls {spec['find']!r}; update LIVE in book/_ext/live_widgets.py")
+    raise RuntimeError(f"live_widgets: no cell in {docname} calls {spec['find']!r}; "
+                       "update LIVE in book/_ext/live_widgets.py")
 
 
 # ---------------------------------------------------------------- the chapters' models, built once
@@ -186,7 +189,7 @@ def build_model(name, recipe, path):
     if recipe["kind"] == "merges":
         merges = bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), recipe["merges"])
         data = {"format": "microgpt-bpe-merges", "merges": [list(p) for p in merges],
-                "meta": {"recipe": "bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), %d)" % recipe["merges"],
+                "meta": {"recipe": f"bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), {recipe['merges']:d})",
                          "python": sys.version.split()[0]}}
         checkpoint.atomic_write_text(path, json.dumps(data))
         return

@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 
 
-
 def _read_env(path):
     """``KEY=value`` lines (``#`` comments): the file the Makefile includes."""
     pairs = {}

@@ -17,9 +17,9 @@ import math
 import random
 
 from ..errors import MicrogptError
-from . import BLUE, ORANGE, VERMILLION, LazyUI, figure_html
 from ..evaluate import entropy
 from ..sample import check_prompt, check_temperature, generate_many, next_token_probs, prefill
+from . import BLUE, ORANGE, VERMILLION, LazyUI, figure_html
 
 # Okabe-Ito, colour-blind safe.
 END_LABEL = "."  # how the chart labels BOS, i.e. "the name ends here"

@@ -24,16 +24,16 @@ import html
 import math
 import random
 
+from .. import hparams
 from ..data import load_docs, make_rng, parse_docs, shuffle_docs
 from ..engines import make_model
 from ..errors import DivergedError, MicrogptError
-from . import BLUE, VERMILLION, LazyUI, figure_html
 from ..evaluate import moving_average
 from ..model import GPTConfig, init_weights
 from ..sample import check_temperature, generate_many
 from ..tokenizer import Tokenizer
 from ..train import check_steps, diverged_message, training_step
-from .. import hparams
+from . import BLUE, VERMILLION, LazyUI, figure_html
 
 # Okabe-Ito, colour-blind safe.
 
