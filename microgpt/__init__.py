@@ -4,6 +4,8 @@ Modules in chapter order: ``data`` -> ``tokenizer`` -> ``autograd`` -> ``layers`
 -> ``attention`` -> ``mlp`` -> ``residuals`` -> ``model`` -> ``optim`` -> ``train``
 -> ``sample`` -> ``checkpoint``; ``engines`` picks how the model is computed.
 """
+import dataclasses
+
 from .errors import MicrogptError, quiet_ctrl_c_while_starting
 
 quiet_ctrl_c_while_starting()  # only for `python -m microgpt`: Ctrl-C during start-up is one line
@@ -38,6 +40,8 @@ def setup(seed=42, path=None, engine="scalar", config=None, docs=None, text=None
 
     The documents come from ``docs`` (a list), ``text`` (one document per line, e.g. pasted
     into the playground), ``path`` (a text file), or else the packaged names; give at most one.
+    ``config`` gives the model's shape (default: the article's); its ``vocab_size`` is set
+    from the tokenizer, since the data decides the vocabulary.
     Returns ``(model, docs, tokenizer, rng)``; the rng continues the same stream
     (use it for sampling after training, as microgpt does).
     """
@@ -48,6 +52,6 @@ def setup(seed=42, path=None, engine="scalar", config=None, docs=None, text=None
         docs = parse_docs(text, "the pasted data") if text is not None else load_docs(path)
     docs = shuffle_docs(docs, rng)
     tokenizer = Tokenizer.from_docs(docs)
-    config = config or GPTConfig(vocab_size=tokenizer.vocab_size)
+    config = dataclasses.replace(config or GPTConfig(), vocab_size=tokenizer.vocab_size)
     model = make_model(engine, config, init_weights(config, rng))
     return model, docs, tokenizer, rng

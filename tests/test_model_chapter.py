@@ -13,7 +13,7 @@ import pathlib
 import pytest
 
 import microgpt
-from microgpt import rmsnorm, setup, train
+from microgpt import setup, train
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 REFERENCE = microgpt.data.reference_run()

@@ -19,19 +19,17 @@ document ``i`` of the shuffled list at global step ``i``, Adam, a learning rate
 falling linearly to zero over the N steps. A further click continues from the
 current weights and starts a new decay from ``learning_rate``.
 """
-import dataclasses
+import copy
 import html
 import math
 import random
 
-from .. import hparams
-from ..data import load_docs, make_rng, parse_docs, shuffle_docs
+from .. import hparams, setup
+from ..data import parse_docs
 from ..engines import make_model
 from ..errors import DivergedError, MicrogptError
 from ..evaluate import moving_average
-from ..model import GPTConfig, init_weights
 from ..sample import check_temperature, generate_many
-from ..tokenizer import Tokenizer
 from ..train import check_steps, diverged_message, training_step
 from . import BLUE, VERMILLION, LazyUI, figure_html
 
@@ -64,12 +62,9 @@ class Playground(LazyUI):
         self.temperature = temperature
         self.sample_seed = sample_seed
         self.smooth = smooth
-        rng = make_rng(seed)
-        self.docs = shuffle_docs(docs if docs is not None else load_docs(), rng)
-        self._weights_rng_state = rng.getstate()  # as in microgpt.setup(): weights come after the shuffle
-        self.tokenizer = Tokenizer.from_docs(self.docs)
-        config = config or GPTConfig()
-        self.config = dataclasses.replace(config, vocab_size=self.tokenizer.vocab_size)
+        model, self.docs, self.tokenizer, _ = setup(seed, docs=docs, engine=engine, config=config)
+        self.config = model.config
+        self._initial_weights = model.weights()  # what reset() goes back to
         self._ui = None
         self.reset()
         self.word = self._check_word(word)
@@ -77,9 +72,7 @@ class Playground(LazyUI):
     # -- the model, without any widget ----------------------------------------
     def reset(self):
         """Fresh weights from ``seed``: forget all training."""
-        rng = random.Random()
-        rng.setstate(self._weights_rng_state)
-        self.model = make_model(self.engine, self.config, init_weights(self.config, rng))
+        self.model = make_model(self.engine, self.config, copy.deepcopy(self._initial_weights))
         self.step = 0          # documents trained on so far
         self.last_steps = 0    # steps of the last train() call (what the progress bar counts)
         self.losses = []       # loss of every step so far
