@@ -165,6 +165,7 @@ def check_finite(loss, grads_finite=True):
 def diverged(exc=None):
     """The DivergedError for an arithmetic failure in a forward pass: a log(0) (``exc`` None or
     math's "math domain error"), an overflow or a division by zero."""
-    log0 = exc is None or "domain" in str(exc)
+    # math.log(0) says "math domain error"; Value.log says MathDomainError ("log is defined for numbers > 0")
+    log0 = exc is None or "domain" in str(exc) or type(exc).__name__ == "MathDomainError"
     what = "log(0): a correct next token got probability 0" if log0 else str(exc)
     return DivergedError(f"training diverged: {what}")

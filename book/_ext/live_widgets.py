@@ -34,14 +34,15 @@ CACHE = ROOT / ".cache" / "live"
 MODELS = {
     # 04_attention and 09_inference: setup(42, engine="numpy"), train 1000 steps at the default rate.
     "names-seed42-1000": {"kind": "checkpoint", "seed": 42, "engine": "numpy", "steps": 1000},
-    # 02_tokenizer: bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), 3000)
-    "bpe-3000": {"kind": "merges", "merges": 3000},
+    # 02_tokenizer: bpe.train(train_text, 1000), train_text = four paragraphs of every five of the course text
+    # (the chapter's own split; tests/test_live.py checks the widget against the chapter's stored output)
+    "bpe-1000": {"kind": "merges", "merges": 1000},
 }
 
 # docname -> the widget, the call that makes it in the notebook, where its settings come from.
 LIVE = {
     "notebooks/02_tokenizer": {"widget": "tokenizer", "find": 'bpe.tokens(" understanding"',
-                               "model": "names-seed42-1000", "merges": "bpe-3000",
+                               "model": "names-seed42-1000", "merges": "bpe-1000",
                                "settings": {"text": "understanding"}, "replace": False},
     "notebooks/04_attention": {"widget": "attention", "find": "head_inspector(", "model": "names-seed42-1000",
                                "calls": {"head_inspector": ["model", "tokenizer", "name", "layer", "head"]}},
@@ -187,9 +188,11 @@ def build_model(name, recipe, path):
     finally:
         sys.path.pop(0)
     if recipe["kind"] == "merges":
-        merges = bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), recipe["merges"])
+        paragraphs = microgpt.data.bpe_sample_text().split("\n\n")
+        train_text = "\n\n".join(p for i, p in enumerate(paragraphs) if i % 5 != 4)
+        merges = bpe.train(train_text, recipe["merges"])
         data = {"format": "microgpt-bpe-merges", "merges": [list(p) for p in merges],
-                "meta": {"recipe": f"bpe.train(bpe.stdlib_docs(bpe.TRAIN_MODULES), {recipe['merges']:d})",
+                "meta": {"recipe": f"bpe.train(four paragraphs in five of bpe_sample_text(), {recipe['merges']:d})",
                          "python": sys.version.split()[0]}}
         checkpoint.atomic_write_text(path, json.dumps(data))
         return
