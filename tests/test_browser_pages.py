@@ -20,8 +20,9 @@ NEXT_CHAPTER = "05_mlp.html"
 
 
 def book_pages(html):
-    """Every page of the built book (not the redirecting index.html, not theme files)."""
-    skip = ("_static", "_sources", "_images")
+    """Every page of the built book (not the redirecting index.html, not theme files; not the JupyterLite app
+    under lite/ nor the slide decks under slides/, which are other programs with tests of their own)."""
+    skip = ("_static", "_sources", "_images", "lite", "slides")
     return sorted(str(p.relative_to(html)) for p in html.rglob("*.html")
                   if p.relative_to(html).parts[0] not in skip and p.relative_to(html) != pathlib.Path("index.html"))
 

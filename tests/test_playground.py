@@ -568,7 +568,7 @@ def test_live_tokenizer_box(chapter_visit):
     assert not page.is_hidden(".mg-live-cell .cell_output"), "the stored table stays; the box is new"
     stored = _stored_stdout("02_tokenizer", 'bpe.tokens(" understanding"')
     tokens = v.state("window.mgLive.widgets[0].last.tokens")
-    assert f"{len(tokens):2d} tokens {tokens}" in stored and tokens == ["under", "st", "and", "ing"]
+    assert f"{len(tokens):2d} tokens {tokens}" in stored and len(tokens) > 1  # the chapter's own split, in pieces
     page.fill(".mg-live input[type=text]", "emma")
     page.wait_for_function("window.mgLive.widgets[0].last.word === 'emma'")
     assert "ids [4, 12, 12, 0]" in page.text_content(".mg-live .mg-live-numbers")

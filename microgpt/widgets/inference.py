@@ -106,7 +106,7 @@ class TemperatureExplorer(LazyUI):
         ax.bar(range(len(self.probs)), self.probs, color=colors)
         ax.set_xticks(range(len(self.labels)), self.labels)
         ax.set_ylim(0, 1)
-        ax.set_xlabel(f"next symbol ('{END_LABEL}' = the name ends)")
+        ax.set_xlabel(f"next symbol ('{END_LABEL}' is BOS: the name ends)")
         ax.set_ylabel("probability")
         shown = self.prefix if self.prefix else "(start of a name)"
         ax.set_title(f"After '{shown}' at temperature {self.temperature:g}: "
@@ -131,7 +131,8 @@ class TemperatureExplorer(LazyUI):
         import ipywidgets as W
 
         self.slider = W.FloatSlider(value=self.temperature, min=0.0, max=2.0, step=0.05,
-                                    description="temperature", readout_format=".2f", continuous_update=False)
+                                    description="temperature", readout_format=".2f", continuous_update=False,
+                                    style={"description_width": "initial"})  # the whole word, not "temperat..."
         self.prefix_box = W.Text(value=self.prefix, description="prefix", placeholder="e.g. em",
                                  continuous_update=False, layout=W.Layout(width="220px"))
         self.chart = W.HTML(value="")
