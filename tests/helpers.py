@@ -67,3 +67,21 @@ def losses_and_grads_of_both(a, b, docs):
         assert abs(la - lb) <= 1e-12 * abs(la)
         assert max_rel_diff(ga, gb) <= 1e-12
         yield la, ga, lb, gb
+
+
+def block_off_loopback(target):
+    """Route every request of ``target`` (a Playwright page or context): loopback goes through, anything else is
+    aborted and its URL recorded in the returned list (which the tests assert empty)."""
+    import urllib.parse
+
+    external = []
+
+    def route(r):
+        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
+            external.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    target.route("**/*", route)
+    return external

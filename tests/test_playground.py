@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from helpers import block_off_loopback
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -365,16 +366,7 @@ WIDGET_CHAPTERS = {"04_attention", "09_inference", "13_playground"}
 def test_chapter_pages_render_offline(context, server, chapter):
     """Every chapter page: nothing fetched off loopback, no console error, equations typeset, widgets drawn."""
     page = context.new_page()
-    external, errors = [], []
-
-    def route(r):
-        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
-            external.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    page.route("**/*", route)
+    external, errors = block_off_loopback(page), []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and not any(
         k in m.text for k in THEME_ERRORS) and not m.text.startswith("Failed to load resource") else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -651,16 +643,7 @@ RUN_CELL = """async ([code]) => {
 def test_jupyterlite_runs_the_autograd_chapter_offline(context, server, site):
     assert (site / "lite" / "static" / "pyodide" / "pyodide.mjs").exists(), "built without PYODIDE=local"
     page = context.new_page()
-    external = []
-
-    def route(r):
-        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
-            external.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    page.route("**/*", route)
+    external = block_off_loopback(page)
     try:
         page.goto(f"{server}notebooks/03_autograd.html")
         href = page.get_attribute(".mg-run-lite a", "href")
