@@ -85,3 +85,18 @@ def block_off_loopback(target):
 
     target.route("**/*", route)
     return external
+
+
+def deny_reading(monkeypatch, path):
+    """Make ``open(path)`` raise PermissionError, as chmod 000 would for anyone but root (who may run the tests)."""
+    import builtins
+    import errno
+    import os
+
+    real_open = builtins.open
+
+    def denied(file, *args, **kwargs):
+        if os.fspath(file) == os.fspath(path):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
+        return real_open(file, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", denied)

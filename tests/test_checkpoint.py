@@ -2,7 +2,7 @@ import json
 import os
 
 import pytest
-from helpers import tiny_setup
+from helpers import deny_reading, tiny_setup
 
 from microgpt import GPT, GPTConfig, MicrogptError, load_checkpoint, save_checkpoint
 
@@ -193,15 +193,7 @@ def test_unreadable_paths_are_one_line(saved, tmp_path, monkeypatch):
         load_checkpoint(tmp_path)
     with pytest.raises(MicrogptError, match="not a regular file"):
         load_checkpoint("/dev/null")
-    import builtins
-    import errno
-    real_open = builtins.open
-
-    def denied(file, *args, **kwargs):
-        if os.fspath(file) == os.fspath(path):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
-        return real_open(file, *args, **kwargs)
-    monkeypatch.setattr(builtins, "open", denied)  # chmod 000 does not stop root, who may run the tests
+    deny_reading(monkeypatch, path)  # chmod 000 does not stop root, who may run the tests
     with pytest.raises(MicrogptError, match=r"cannot read checkpoint .*Permission denied"):
         load_checkpoint(path)
 

@@ -3,6 +3,7 @@ import importlib.resources
 import random
 
 import pytest
+from helpers import deny_reading
 
 from microgpt import MicrogptError, load_docs, parse_docs, shuffle_docs
 from microgpt.data import make_rng
@@ -89,16 +90,7 @@ def test_devices_and_unreadable_files(tmp_path, monkeypatch):
         load_docs("/dev/zero")  # would otherwise be read forever
     p = tmp_path / "locked.txt"
     p.write_text("anna\n")
-    import builtins
-    import errno
-    import os
-    real_open = builtins.open
-
-    def denied(file, *args, **kwargs):
-        if os.fspath(file) == os.fspath(p):
-            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fspath(file))
-        return real_open(file, *args, **kwargs)
-    monkeypatch.setattr(builtins, "open", denied)  # chmod 000 does not stop root, who may run the tests
+    deny_reading(monkeypatch, p)  # chmod 000 does not stop root, who may run the tests
     with pytest.raises(MicrogptError, match=r"cannot read data file .*Permission denied"):
         load_docs(p)
 
