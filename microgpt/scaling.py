@@ -58,7 +58,8 @@ PUBLISHED = (
     # Jiang et al. 2023, "Mistral 7B", arXiv:2310.06825, Table 1 (context_len 8192); 7.3B per Mistral AI's release.
     ModelSpec("Mistral-7B-v0.1", n_layer=32, n_embd=4096, n_head=32, n_kv_head=8, head_dim=128, d_ff=14336,
               vocab_size=32000, context=8192, tied_embeddings=False, qkv_bias=False, reported_params=7.3,
-              source="https://huggingface.co/mistralai/Mistral-7B-v0.1/blob/main/config.json"),
+              source="https://huggingface.co/mistralai/Mistral-7B-v0.1/blob/main/config.json; context from "
+                     "arXiv:2310.06825 Table 1 (the config.json says 32768)"),
     # Qwen Team 2024, "Qwen2.5 Technical Report", arXiv:2412.15115, Table 1; 72.7B per the model card.
     ModelSpec("Qwen2.5-72B", n_layer=80, n_embd=8192, n_head=64, n_kv_head=8, head_dim=128, d_ff=29568,
               vocab_size=152064, context=131072, tied_embeddings=False, qkv_bias=True, reported_params=72.7,
