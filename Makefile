@@ -28,6 +28,19 @@ AXE_STAMP         := node_modules/axe-core/axe.min.js
 # The wheels JupyterLite needs beside the book's own (book/_ext/lite-wheels.txt, sha256-pinned).
 LITE_WHEELS       := .cache/lite-wheels/.verified
 
+# $(call npm-fetch,package,version,sha512 integrity,folder): npm's tarball of one pinned release,
+# checked against its integrity before it is unpacked into the folder.
+define npm-fetch
+	rm -rf $(4) && mkdir -p $(4)
+	cd $(4) && npm pack --silent $(1)@$(2) >/dev/null
+	$(PYTHON) -c "import base64, hashlib, sys; d = open(sys.argv[1], 'rb').read(); \
+	got = 'sha512-' + base64.b64encode(hashlib.sha512(d).digest()).decode(); \
+	sys.exit(0 if got == sys.argv[2] else sys.argv[3] + ' tarball: integrity mismatch: ' + got)" \
+		$(4)/$(1)-$(2).tgz '$(3)' $(1)
+	tar -xzf $(4)/$(1)-$(2).tgz -C $(4) --strip-components=1
+	rm $(4)/$(1)-$(2).tgz
+endef
+
 .PHONY: all venv book pdf node_modules test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
 
 all: book
@@ -112,14 +125,7 @@ sync: $(STAMP)
 pyodide: $(PYODIDE_STAMP)
 
 $(PYODIDE_STAMP):
-	rm -rf $(PYODIDE_DIR) && mkdir -p $(PYODIDE_DIR)
-	cd $(PYODIDE_DIR) && npm pack --silent pyodide@$(PYODIDE_VERSION) >/dev/null
-	$(PYTHON) -c "import base64, hashlib, sys; d = open(sys.argv[1], 'rb').read(); \
-	got = 'sha512-' + base64.b64encode(hashlib.sha512(d).digest()).decode(); \
-	sys.exit(0 if got == sys.argv[2] else 'pyodide tarball: integrity mismatch: ' + got)" \
-		$(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz '$(PYODIDE_INTEGRITY)'
-	tar -xzf $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz -C $(PYODIDE_DIR) --strip-components=1
-	rm $(PYODIDE_DIR)/pyodide-$(PYODIDE_VERSION).tgz
+	$(call npm-fetch,pyodide,$(PYODIDE_VERSION),$(PYODIDE_INTEGRITY),$(PYODIDE_DIR))
 	touch $@
 
 # The pure-Python wheels JupyterLite needs (Pyodide 314 = Python 3.14), from PyPI, checked against
@@ -157,14 +163,7 @@ slides: $(STAMP) $(REVEAL_STAMP)
 reveal: $(REVEAL_STAMP)
 
 $(REVEAL_STAMP):
-	rm -rf $(REVEAL_DIR) && mkdir -p $(REVEAL_DIR)
-	cd $(REVEAL_DIR) && npm pack --silent reveal.js@$(REVEAL_VERSION) >/dev/null
-	$(PYTHON) -c "import base64, hashlib, sys; d = open(sys.argv[1], 'rb').read(); \
-	got = 'sha512-' + base64.b64encode(hashlib.sha512(d).digest()).decode(); \
-	sys.exit(0 if got == sys.argv[2] else 'reveal.js tarball: integrity mismatch: ' + got)" \
-		$(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz '$(REVEAL_INTEGRITY)'
-	tar -xzf $(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz -C $(REVEAL_DIR) --strip-components=1
-	rm $(REVEAL_DIR)/reveal.js-$(REVEAL_VERSION).tgz
+	$(call npm-fetch,reveal.js,$(REVEAL_VERSION),$(REVEAL_INTEGRITY),$(REVEAL_DIR))
 	touch $@
 
 # Measure each chapter's execution time for the syllabus (executes every notebook once; slow).
