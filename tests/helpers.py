@@ -70,15 +70,17 @@ def losses_and_grads_of_both(a, b, docs):
 
 
 def block_off_loopback(target):
-    """Route every request of ``target`` (a Playwright page or context): loopback goes through, anything else is
-    aborted and its URL recorded in the returned list (which the tests assert empty)."""
+    """Route every request of ``target`` (a Playwright page or context): loopback (and the in-page data:/blob:
+    URLs) goes through, anything else is aborted and its URL recorded in the returned list (which the tests
+    assert empty)."""
     import urllib.parse
 
     external = []
 
     def route(r):
-        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
-            external.append(r.request.url)
+        url = r.request.url
+        if not url.startswith(("data:", "blob:")) and urllib.parse.urlsplit(url).hostname != "127.0.0.1":
+            external.append(url)
             r.abort()
         else:
             r.continue_()

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import urllib.parse
 
 import pytest
 
@@ -20,6 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import quiz  # noqa: E402
+from helpers import block_off_loopback  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -95,16 +95,7 @@ def browser():
 def _open(browser, url):
     """A page that records console errors, page errors, failed responses and requests off loopback."""
     page = browser.new_page()
-    seen = {"errors": [], "external": []}
-
-    def route(r):
-        host = urllib.parse.urlparse(r.request.url).hostname
-        if r.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
-            r.continue_()
-        else:
-            seen["external"].append(r.request.url)
-            r.abort()
-    page.route("**/*", route)
+    seen = {"errors": [], "external": block_off_loopback(page)}
     page.on("console", lambda m: m.type == "error" and "404" not in m.text and seen["errors"].append(m.text))
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     # (favicon.ico: the book has none yet, a known 404 on every page that is not the kit's)
