@@ -1,0 +1,108 @@
+"""Sphinx hook: the book's equations as MathML, written at build time (no MathJax in the pages).
+
+Chromium, Firefox and Safari draw MathML themselves (MathML Core), so a page needs no script to show
+its equations: MathJax 3 (tex-mml-chtml.js, 1.17 MB, plus its web fonts) was the largest file of every
+chapter page. The TeX of each ``math`` / ``math_block`` node is converted by ``latex2mathml`` (PyPI,
+pure Python, pinned in requirements.txt) with Sphinx's math-renderer API (``html_math_renderer:
+mathml`` in _config.yml), so equation numbers and permalinks work as with MathJax.
+
+Two touches for MathML Core, which browsers implement: it ignores ``mathvariant`` except "normal", so
+\\mathbb, \\mathcal, \\mathbf ... become the Unicode mathematical letters they stand for; and each
+``<math>`` keeps its TeX as an ``alttext`` (read aloud, and found by the search page's text).
+A TeX string that does not convert stops the build, naming the page and the string.
+"""
+import html
+import re
+
+import latex2mathml.converter
+from docutils import nodes
+from sphinx.locale import _
+from sphinx.util.math import get_node_equation_number
+
+# mathvariant -> offset of "A" and "a" in Unicode's Mathematical Alphanumeric Symbols; the letters that
+# have a code point elsewhere (the "holes" of that block) are listed apart.
+_VARIANTS = {"bold": (0x1D400, 0x1D41A), "italic": (0x1D434, 0x1D44E), "bold-italic": (0x1D468, 0x1D482),
+             "script": (0x1D49C, 0x1D4B6), "double-struck": (0x1D538, 0x1D552), "fraktur": (0x1D504, 0x1D51E),
+             "sans-serif": (0x1D5A0, 0x1D5BA), "monospace": (0x1D670, 0x1D68A)}
+_HOLES = {("italic", "h"): "\u210E", ("script", "B"): "\u212C", ("script", "E"): "\u2130",
+          ("script", "F"): "\u2131", ("script", "H"): "\u210B", ("script", "I"): "\u2110",
+          ("script", "L"): "\u2112", ("script", "M"): "\u2133", ("script", "R"): "\u211B",
+          ("script", "e"): "\u212F", ("script", "g"): "\u210A", ("script", "o"): "\u2134",
+          ("double-struck", "C"): "\u2102", ("double-struck", "H"): "\u210D", ("double-struck", "N"): "\u2115",
+          ("double-struck", "P"): "\u2119", ("double-struck", "Q"): "\u211A", ("double-struck", "R"): "\u211D",
+          ("double-struck", "Z"): "\u2124", ("fraktur", "C"): "\u212D", ("fraktur", "H"): "\u210C",
+          ("fraktur", "I"): "\u2111", ("fraktur", "R"): "\u211C", ("fraktur", "Z"): "\u2128"}
+_DIGITS = {"bold": 0x1D7CE, "double-struck": 0x1D7D8, "sans-serif": 0x1D7E2, "monospace": 0x1D7F6}
+_TOKEN = re.compile(r'<(mi|mn|mo|mtext)([^>]*?) mathvariant="([a-z-]+)"([^>]*)>([^<]*)</\1>')
+
+
+def _letters(variant, text):
+    upper, lower = _VARIANTS[variant]
+    out = []
+    for ch in text:
+        if (variant, ch) in _HOLES:
+            out.append(_HOLES[(variant, ch)])
+        elif "A" <= ch <= "Z":
+            out.append(chr(upper + ord(ch) - ord("A")))
+        elif "a" <= ch <= "z":
+            out.append(chr(lower + ord(ch) - ord("a")))
+        elif "0" <= ch <= "9" and variant in _DIGITS:
+            out.append(chr(_DIGITS[variant] + ord(ch) - ord("0")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _core(mathml):
+    """mathvariant (which MathML Core ignores, but for "normal") spelt as Unicode letters."""
+    def swap(m):
+        tag, before, variant, after, text = m.groups()
+        if variant == "normal":
+            return m.group(0)
+        if variant not in _VARIANTS:
+            return f"<{tag}{before}{after}>{text}</{tag}>"
+        # a single italic letter is italic by default in <mi>; "normal" keeps the Unicode letter upright
+        return f'<{tag}{before} mathvariant="normal"{after}>{_letters(variant, html.unescape(text))}</{tag}>'
+    return _TOKEN.sub(swap, mathml)
+
+
+def to_mathml(tex, display, where):
+    try:
+        mathml = latex2mathml.converter.convert(tex, display=display)
+    except Exception as err:
+        raise RuntimeError(f"mathml: cannot convert the TeX in {where}: {tex!r} ({err})") from err
+    alt = html.escape(" ".join(tex.split()), quote=True)
+    return _core(mathml).replace("<math ", f'<math alttext="{alt}" ', 1)
+
+
+def _where(self, node):
+    return f"{self.builder.current_docname}:{node.line or '?'}"
+
+
+def visit_math(self, node):
+    self.body.append(self.starttag(node, "span", "", CLASS="math notranslate nohighlight"))
+    self.body.append(to_mathml(node.astext(), "inline", _where(self, node)) + "</span>")
+    raise nodes.SkipNode
+
+
+def visit_displaymath(self, node):
+    self.body.append(self.starttag(node, "div", CLASS="math notranslate nohighlight"))
+    if node["number"] and not node["nowrap"]:
+        number = get_node_equation_number(self, node)
+        self.body.append(f'<span class="eqno">({number})')
+        self.add_permalink_ref(node, _("Link to this equation"))
+        self.body.append("</span>")
+    tex = node.astext()
+    if not node["nowrap"]:
+        parts = [p for p in tex.split("\n\n") if p.strip()]
+        if len(parts) > 1:  # several equations: one aligned block, as Sphinx's MathJax writer does
+            tex = r"\begin{aligned}" + r"\\".join(parts) + r"\end{aligned}"
+        elif r"\\" in tex and r"\begin" not in tex:
+            tex = r"\begin{split}" + tex + r"\end{split}"
+    self.body.append(to_mathml(tex, "block", _where(self, node)) + "</div>\n")
+    raise nodes.SkipNode
+
+
+def setup(app):
+    app.add_html_math_renderer("mathml", (visit_math, None), (visit_displaymath, None))
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
