@@ -379,6 +379,7 @@ def test_chapter_pages_render_offline(context, server, chapter):
         # browser lays out itself (display "inline math" / "block math"), with no TeX left as text.
         untypeset = page.evaluate(r"""() => [...document.querySelectorAll('div.math, span.math')].filter(e => {
             const m = e.querySelector(':scope > math');
+            if (m && !e.getClientRects().length) return false;  // in a closed dropdown (a solution)
             return !m || !getComputedStyle(m).display.endsWith('math') || m.getBoundingClientRect().width < 1
                    || /\\[a-z]+|\\[(\[]/i.test(m.textContent); }).map(e => e.textContent.slice(0, 60))""")
         assert page.locator("math").count() == page.locator("div.math, span.math").count()
