@@ -9,7 +9,7 @@ mathml`` in _config.yml), so equation numbers and permalinks work as with MathJa
 Two touches for MathML Core, which browsers implement: it ignores ``mathvariant`` except "normal", so
 \\mathbb, \\mathcal, \\mathbf ... become the Unicode mathematical letters they stand for; and each
 ``<math>`` keeps its TeX as an ``alttext`` (read aloud, and found by the search page's text).
-A TeX string that does not convert stops the build, naming the page and the string.
+A TeX string that does not convert (or leaves a command as text) stops the build, naming it.
 """
 import html
 import re
@@ -66,9 +66,17 @@ def _core(mathml):
     return _TOKEN.sub(swap, mathml)
 
 
+# commands latex2mathml 3.81.1 leaves as text, spelt as the characters they stand for
+_SYMBOLS = {r"\lfloor": "\u230A", r"\rfloor": "\u230B", r"\lceil": "\u2308", r"\rceil": "\u2309"}
+
+
 def to_mathml(tex, display, where):
+    for command, char in _SYMBOLS.items():
+        tex = re.sub(re.escape(command) + r"(?![A-Za-z])", char, tex)
     try:
         mathml = latex2mathml.converter.convert(tex, display=display)
+        if re.search(r">[^<]*\\[A-Za-z]", mathml):
+            raise ValueError("a TeX command is left as text in the MathML")
     except Exception as err:
         raise RuntimeError(f"mathml: cannot convert the TeX in {where}: {tex!r} ({err})") from err
     alt = html.escape(" ".join(tex.split()), quote=True)
