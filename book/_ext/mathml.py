@@ -6,13 +6,16 @@ chapter page. The TeX of each ``math`` / ``math_block`` node is converted by ``l
 pure Python, pinned in requirements.txt) with Sphinx's math-renderer API (``html_math_renderer:
 mathml`` in _config.yml), so equation numbers and permalinks work as with MathJax.
 
-Two touches for MathML Core, which browsers implement: it ignores ``mathvariant`` except "normal", so
-\\mathbb, \\mathcal, \\mathbf ... become the Unicode mathematical letters they stand for; and each
-``<math>`` keeps its TeX as an ``alttext`` (read aloud, and found by the search page's text).
+Touches for MathML Core, which browsers implement: it ignores ``mathvariant`` except "normal", so
+\\mathbb, \\mathcal, \\mathbf ... become the Unicode mathematical letters they stand for; it adds
+no space after a function name, so ``\\ln a`` gets TeX's thin space (none before a bracket); ``\\max_i``,
+``\\min_i``, ``\\lim_{h\\to 0}`` put their limits under the name in displayed equations, as TeX does;
+and each ``<math>`` keeps its TeX as an ``alttext`` (read aloud, and found by the search page's text).
 A TeX string that does not convert (or leaves a command as text) stops the build, naming it.
 """
 import html
 import re
+import xml.etree.ElementTree as ET
 
 import latex2mathml.converter
 from docutils import nodes
@@ -66,6 +69,64 @@ def _core(mathml):
     return _TOKEN.sub(swap, mathml)
 
 
+_NS = "http://www.w3.org/1998/Math/MathML"
+ET.register_namespace("", _NS)
+_LIMITS = {"max", "min", "lim", "sup", "inf", "argmax", "argmin"}   # limits under the name in display
+_OPENING = {"(", "[", "{", "|", "\u2016"}
+_THIN = "0.1667em"   # TeX's thin space, \\,
+
+
+def _tag(el):
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _is_name(el):
+    """A function name: \\ln, \\exp ... (latex2mathml: a multi-letter <mi>) or \\operatorname{...} (<mo>)."""
+    text = (el.text or "").strip()
+    return _tag(el) in ("mi", "mo") and len(text) > 1 and text.isalpha() and len(el) == 0
+
+
+def _space(parent, index):
+    parent.insert(index, ET.Element(f"{{{_NS}}}mspace", width=_THIN))
+
+
+_SCRIPTED = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+_CLOSING = {")", "]", "}", "|", "\u2016"}
+
+
+def _polish(root):
+    """Function names spaced as TeX spaces them, and display limits under max/min/lim."""
+    for parent in list(root.iter()):
+        if _tag(parent) in _SCRIPTED:
+            continue  # a scripted base is handled where the script element itself sits
+        for el in list(parent):
+            kind = _tag(el)
+            if kind in ("msub", "munder") and len(el) == 2 and _is_name(el[0]):
+                name = el[0]
+                if name.text.strip() in _LIMITS:   # under the name when displayed, as a subscript inline
+                    el.tag = f"{{{_NS}}}munder"
+                    name.tag, name.attrib = f"{{{_NS}}}mo", {"movablelimits": "true", "lspace": "0em", "rspace": "0em"}
+                else:
+                    name.tag, name.attrib = f"{{{_NS}}}mi", {}
+            elif _is_name(el):
+                el.tag, el.attrib = f"{{{_NS}}}mi", {}   # a multi-letter <mi> is upright
+            else:
+                continue
+            siblings = list(parent)
+            i = siblings.index(el)
+            nxt = siblings[i + 1] if i + 1 < len(siblings) else None
+            if nxt is not None and not (_tag(nxt) == "mo" and (nxt.text or "").strip() in _OPENING):
+                _space(parent, i + 1)   # \\ln x: a thin space; \\ln(x): none
+            prev = siblings[i - 1] if i > 0 else None
+            if prev is not None and (_tag(prev) != "mo" or (prev.text or "").strip() in _CLOSING):
+                _space(parent, i)       # 2 \\ln x: a thin space before the name too
+    return root
+
+
+def _tidy(mathml):
+    return ET.tostring(_polish(ET.fromstring(mathml)), encoding="unicode")
+
+
 # commands latex2mathml 3.81.1 leaves as text, spelt as the characters they stand for
 _SYMBOLS = {r"\lfloor": "\u230A", r"\rfloor": "\u230B", r"\lceil": "\u2308", r"\rceil": "\u2309"}
 
@@ -80,7 +141,7 @@ def to_mathml(tex, display, where):
     except Exception as err:
         raise RuntimeError(f"mathml: cannot convert the TeX in {where}: {tex!r} ({err})") from err
     alt = html.escape(" ".join(tex.split()), quote=True)
-    return _core(mathml).replace("<math ", f'<math alttext="{alt}" ', 1)
+    return _tidy(_core(mathml)).replace("<math ", f'<math alttext="{alt}" ', 1)
 
 
 def _where(self, node):
