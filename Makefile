@@ -41,7 +41,7 @@ define npm-fetch
 	rm $(4)/$(1)-$(2).tgz
 endef
 
-.PHONY: all venv book pdf node_modules test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
+.PHONY: all venv book pdf widgets-js node_modules test test-core lab serve notebooks notebook sync pyodide lite-wheels clean distclean student grade slides reveal syllabus-times
 
 all: book
 
@@ -86,6 +86,15 @@ pdf: $(STAMP)
 	$(BIN)/python scripts/book_pdf.py _build/singlehtml _build/pdf/microgpt-book.pdf
 	$(BIN)/jupyter-book build --all .
 	@echo "The PDF: $(CURDIR)/_build/pdf/microgpt-book.pdf (also linked from the HTML book)"
+
+# The stored-widget renderer the book serves (book/_widgets/widgets/widgets.js and .css), rebuilt from
+# book/_widgets_src/ with the npm packages pinned in package.json / package-lock.json (esbuild; no network
+# once node_modules/ is installed). The built files are committed, so `make book` needs no Node.
+widgets-js: $(AXE_STAMP)
+	node_modules/.bin/esbuild book/_widgets_src/widgets.mjs --bundle --minify --format=iife --target=es2020 \
+		--legal-comments=external --outfile=book/_widgets/widgets/widgets.js
+	node_modules/.bin/esbuild book/_widgets_src/widgets.css --bundle --minify --legal-comments=none \
+		--outfile=book/_widgets/widgets/widgets.css
 
 # (--allow-root only when run as root, e.g. inside a container)
 lab: $(STAMP)

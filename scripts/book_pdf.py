@@ -3,7 +3,7 @@
     python scripts/book_pdf.py _build/singlehtml _build/pdf/microgpt-book.pdf
 
 Serves the single-page build on 127.0.0.1 (no other host is reachable: every other request is
-aborted), waits for the equations and the embedded widgets, and prints with the book's print
+aborted), waits for the embedded widgets (the equations are MathML, drawn by Chromium), and prints with the book's print
 stylesheet (book/_theme/theme/book.css: code wraps, figures fit the page). The theme prints a linked
 table of contents (every part and chapter) at the front; the PDF also gets bookmarks for the
 headings and page numbers.
@@ -79,8 +79,6 @@ def open_for_print(browser, base, folder):
     page = context.new_page()
     page.external = external
     page.goto(base + root_page(folder), wait_until="networkidle", timeout=120_000)
-    page.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise"
-                  " ? MathJax.startup.promise.then(() => true) : true")
     if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
         page.wait_for_selector(".jupyter-widgets", timeout=60_000)
     page.emulate_media(media="print")

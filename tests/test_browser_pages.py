@@ -5,11 +5,14 @@ into a temporary folder, served on 127.0.0.1, Debian's Chromium driven by Playwr
 leaving 127.0.0.1 is aborted and fails the test. axe-core comes from npm (package.json pins it;
 `make node_modules`, run by `make test`, installs it into the git-ignored node_modules/).
 """
-import pathlib
+import sys
 import urllib.parse
 
 import pytest
 from test_playground import ROOT, _unavailable, browser, playwright_api, server, site  # noqa: F401 (fixtures)
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import page_weight
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
@@ -19,12 +22,8 @@ CHAPTER = "notebooks/04_attention.html"
 NEXT_CHAPTER = "05_mlp.html"
 
 
-def book_pages(html):
-    """Every page of the built book (not the redirecting index.html, not theme files; not the JupyterLite app
-    under lite/ nor the slide decks under slides/, which are other programs with tests of their own)."""
-    skip = ("_static", "_sources", "_images", "lite", "slides")
-    return sorted(str(p.relative_to(html)) for p in html.rglob("*.html")
-                  if p.relative_to(html).parts[0] not in skip and p.relative_to(html) != pathlib.Path("index.html"))
+# Every page of the built book (also what scripts/page_weight.py weighs)
+book_pages = page_weight.book_pages
 
 
 class Offline:
@@ -131,6 +130,15 @@ def test_pages_are_light_icons_and_a_favicon(offline, server, site):  # noqa: F8
     assert "Font Awesome" in font
 
 
+def test_every_page_is_within_its_weight_budget(browser, server, site):  # noqa: F811
+    """Issue 13's size budget, in bytes Chromium loads (scripts/page_weight.py): a chapter without widgets
+    at most 2 MB, a page with widgets at most 4 MB (the Python worker of the live widgets not counted)."""
+    rows = page_weight.weigh_book(browser, server, site)
+    assert len(rows) >= 20 and {k for _, k, _, _ in rows} == {"plain", "widgets"}
+    over = page_weight.over_budget(rows)
+    assert not over, "pages over budget:\n" + "\n".join(over)
+
+
 # ---------------------------------------------------------------- axe-core on every page
 
 def axe(page, contrast=True):
@@ -147,12 +155,10 @@ def axe(page, contrast=True):
 
 
 def settle(page):
-    """Wait until the page's late content is there: embedded widgets drawn, MathJax done."""
+    """Wait until the page's late content is there: embedded widgets drawn (equations are MathML, drawn at once)."""
     page.wait_for_load_state("load")
     if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
         page.wait_for_selector(".jupyter-widgets", timeout=20_000)
-    page.evaluate("window.MathJax && MathJax.startup && MathJax.startup.promise"
-                  " ? MathJax.startup.promise.then(() => true) : true")
     page.wait_for_timeout(400)  # the book's script names and tab-stops late content after 200 ms
 
 

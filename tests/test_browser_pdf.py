@@ -64,8 +64,6 @@ def pdf_text(singlehtml, playwright_api):  # noqa: F811 (playwright_api: skips w
     return pdf, subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout, images
 
 
-@pytest.mark.xfail(strict=True, reason="known regression since the merge of 2026-12-02: the theme's printed table of "
-                   "contents (#jb-print-toc) comes out empty in the single-page build, so the PDF has no Contents page")
 def test_the_pdf_has_the_contents_every_chapter_figures_and_outputs(pdf_text, singlehtml):
     pdf, text, images = pdf_text
     assert pdf.stat().st_size > 100_000

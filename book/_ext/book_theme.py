@@ -50,25 +50,32 @@ def _singlehtml_handlers(app):
             handlers.setdefault("singlehtml", {}).setdefault(node, visitors)
 
 
-def _mathjax_only_with_maths(app, pagename, templatename, context, doctree):
-    """MathJax (1.2 MB) only on pages that have maths of their own or widgets (their labels may).
+def _print_toc_of_the_whole_book(app, pagename, templatename, context, doctree):
+    """The single-page build (`make pdf`) prints the whole book's table of contents at its front.
 
-    Sphinx asks its math domain, which counts a page's toctree children too: the root page (the
-    intro, whose toctree is the whole book) and the reference pages loaded MathJax for nothing.
+    sphinx-book-theme prints ``generate_toc_html()`` (pydata-sphinx-theme's "on this page" list) in
+    ``#jb-print-toc``; for the single page, Sphinx's ``toc`` is the book's toctree: one list per part.
+    pydata-sphinx-theme reads only the *first* list and, when it has a single entry with no sub-entries,
+    takes that entry for the page's own title and returns nothing. Our first part, "Before you start",
+    has one chapter (the maths page), so the printed contents came out empty. For the single page,
+    give the theme the whole toctree (with the theme's list classes), every part and chapter.
     """
-    if app.builder.name != "html" or not app.config.mathjax_path:
+    if app.builder.name != "singlehtml" or not context.get("toc") or "generate_toc_html" not in context:
         return
-    scripts = context.get("script_files") or []
-    if app.env.get_domain("math").data["has_equations"].get(pagename):
-        return
-    if any("embed-amd" in (getattr(js, "filename", "") or "") for js in scripts):
-        return
+    from bs4 import BeautifulSoup  # pydata-sphinx-theme's own dependency
+    from markupsafe import Markup
+    theme_toc = context["generate_toc_html"]
 
-    def is_mathjax(js):
-        body = (getattr(js, "attributes", {}) or {}).get("body", "")
-        name = (getattr(js, "filename", "") or "").split("?")[0]
-        return name.endswith(app.config.mathjax_path) or body.startswith("window.MathJax")
-    context["script_files"] = [js for js in scripts if not is_mathjax(js)]
+    def whole_book(kind="html"):
+        if kind != "html":
+            return theme_toc(kind)
+        soup = BeautifulSoup(context["toc"], "html.parser")
+        for ul in soup("ul"):
+            ul["class"] = [*ul.get("class", []), "nav", "section-nav", "flex-column"]
+        for li in soup("li"):
+            li["class"] = [*li.get("class", []), "nav-item", "toc-entry"]
+        return Markup(str(soup))
+    context["generate_toc_html"] = whole_book
 
 
 def _pdf_link(app, pagename, templatename, context, doctree):
@@ -84,7 +91,8 @@ def setup(app):
     app.connect("config-inited", _theme_options)
     app.connect("builder-inited", _singlehtml_handlers)
     app.connect("html-page-context", _pdf_link)
-    app.connect("html-page-context", _mathjax_only_with_maths, priority=900)
+    # after pydata-sphinx-theme's html-page-context hook (priority 500), which defines generate_toc_html
+    app.connect("html-page-context", _print_toc_of_the_whole_book, priority=900)
     app.connect("build-finished", _copy_pdf)
     app.add_css_file("theme/book.css")
     app.add_js_file("theme/book.js", loading_method="defer")

@@ -21,7 +21,7 @@
   // Keyboard users must be able to scroll every block that scrolls (code, outputs, tables,
   // the playground's logs): give each one that overflows a tab stop and a name.
   var SCROLLERS = "pre, div.highlight, .output, .cell_output, .table-wrapper, " +
-    ".pst-scrollable-table-container, .mg-scroll, .mg-pg [style*='overflow']";
+    ".pst-scrollable-table-container, .mg-scroll, .mg-pg [style*='overflow'], div.math";
   function markScrollable() {
     document.querySelectorAll(SCROLLERS).forEach(function (el) {
       var style = window.getComputedStyle(el);
@@ -35,7 +35,8 @@
       el.setAttribute("data-mg-scroll", "");
       if (!el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby")) {
         if (!el.getAttribute("role")) el.setAttribute("role", "region");
-        el.setAttribute("aria-label", el.matches("pre, div.highlight") ? "Code (scrollable)" : "Scrollable output");
+        el.setAttribute("aria-label", el.matches("pre, div.highlight") ? "Code (scrollable)"
+          : el.matches("div.math") ? "Equation (scrollable)" : "Scrollable output");
       }
     });
   }
