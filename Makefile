@@ -90,11 +90,12 @@ pdf: $(STAMP)
 # The stored-widget renderer the book serves (book/_widgets/widgets/widgets.js and .css), rebuilt from
 # book/_widgets_src/ with the npm packages pinned in package.json / package-lock.json (esbuild; no network
 # once node_modules/ is installed). The built files are committed, so `make book` needs no Node.
+WIDGETS_OUT ?= book/_widgets/widgets
 widgets-js: $(AXE_STAMP)
 	node_modules/.bin/esbuild book/_widgets_src/widgets.mjs --bundle --minify --format=iife --target=es2020 \
-		--legal-comments=external --outfile=book/_widgets/widgets/widgets.js
+		--legal-comments=external --outfile=$(WIDGETS_OUT)/widgets.js
 	node_modules/.bin/esbuild book/_widgets_src/widgets.css --bundle --minify --legal-comments=none \
-		--outfile=book/_widgets/widgets/widgets.css
+		--outfile=$(WIDGETS_OUT)/widgets.css
 
 # (--allow-root only when run as root, e.g. inside a container)
 lab: $(STAMP)
