@@ -58,6 +58,16 @@ def offline(browser):  # noqa: F811
         o.close()
 
 
+def drawer(page, which):
+    """The opened ``primary`` (chapters) or ``secondary`` (sections) sidebar at narrow widths.
+
+    pydata-sphinx-theme 0.16+ moves the sidebar into a <dialog id="pst-...-sidebar-modal">; 0.15 (the release
+    Python 3.10 gets, with sphinx-book-theme 1.1) slides the ``.bd-sidebar-...`` itself in, through a checkbox.
+    """
+    modal = page.locator(f"#pst-{which}-sidebar-modal")
+    return modal if modal.count() else page.locator(f".bd-sidebar-{which}").first
+
+
 def press(page, locator, touch):
     locator.tap() if touch else locator.click()
 
@@ -79,8 +89,9 @@ def test_narrow_screens_open_the_chapter_list_and_the_contents(offline, server, 
     assert primary.count() == 1 and primary.is_visible()
     assert secondary.count() == 1 and secondary.is_visible()
 
+    assert not drawer(page, "primary").is_visible() and not drawer(page, "secondary").is_visible()
     press(page, primary, touch)
-    modal = page.locator("#pst-primary-sidebar-modal")
+    modal = drawer(page, "primary")
     modal.wait_for(state="visible", timeout=5000)
     link = modal.locator(f'nav.bd-docs-nav a[href$="{NEXT_CHAPTER}"]')
     assert link.is_visible()
@@ -90,9 +101,9 @@ def test_narrow_screens_open_the_chapter_list_and_the_contents(offline, server, 
 
     page.wait_for_load_state()
     press(page, page.locator(".secondary-toggle"), touch)
-    toc = page.locator("#pst-secondary-sidebar-modal")
+    toc = drawer(page, "secondary")
     toc.wait_for(state="visible", timeout=5000)
-    sections = toc.locator("#pst-page-toc-nav a")
+    sections = toc.locator("#pst-page-toc-nav a, nav.bd-toc-nav a")
     assert sections.count() >= 3 and sections.first.is_visible()
     no_tooltip_left(page)
     page.keyboard.press("Escape")
@@ -102,8 +113,8 @@ def test_narrow_screens_open_the_chapter_list_and_the_contents(offline, server, 
 def test_desktop_sidebar_button_collapses_and_restores_the_sidebar(offline, server):  # noqa: F811
     page = offline(**DESKTOP).context.new_page()
     page.goto(server + CHAPTER)
-    sidebar = page.locator("#pst-primary-sidebar")
-    assert sidebar.is_visible()
+    sidebar = page.locator(".bd-sidebar-primary")
+    assert sidebar.count() == 1 and sidebar.is_visible()
     # One search box at desktop width (the theme used to add a second one in a header bar).
     assert page.locator(".search-button-field:visible").count() == 1
     button = page.locator(".primary-toggle")
