@@ -102,6 +102,24 @@ def _local_pyodide(lite_dir, wheels):
     (dest / "pyodide-lock.json").write_text(json.dumps(lock))
 
 
+def _store(build, cached):
+    """Put a finished JupyterLite build in the cache, safely when two book builds run at once (make test's
+    two workers): copied beside the cache entry, renamed into place in one step (the first build to finish
+    wins, the other's copy is dropped), and older entries pruned while they may still be in use elsewhere,
+    so a failed removal is ignored."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=CACHE))
+    shutil.copytree(build, staging / "lite")
+    try:
+        (staging / "lite").rename(cached)
+    except OSError:  # another build put the same entry there first
+        pass
+    shutil.rmtree(staging, ignore_errors=True)
+    for old in CACHE.iterdir():
+        if old.name != cached.name and not old.name.startswith(".incoming-"):
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def build_lite(app, out):
     mode = playground_assets.pyodide_mode()
     microgpt_wheel = next((Path(app.outdir) / "_static" / "playground").glob("microgpt-*.whl"))
@@ -140,10 +158,7 @@ def build_lite(app, out):
             if proc.returncode:
                 raise playground_assets.PlaygroundBuildError(
                     f"jupyter lite build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-            if CACHE.exists():
-                shutil.rmtree(CACHE)
-            CACHE.mkdir(parents=True)
-            shutil.copytree(build, cached)
+            _store(build, cached)
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(cached, out)

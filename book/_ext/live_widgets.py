@@ -211,7 +211,7 @@ def write_models(outdir):
         cached = CACHE / f"{name}-{_package_hash(recipe)}.json"
         if not cached.exists():
             for old in CACHE.glob(f"{name}-*.json"):
-                old.unlink()
+                old.unlink(missing_ok=True)  # two builds at once (make test's workers) may both prune
             build_model(name, recipe, cached)
         shutil.copy2(cached, dest / f"{name}.json")
 

@@ -17,6 +17,17 @@
   document.addEventListener("pointerdown", function (e) {
     if (e.pointerType === "touch") dropTooltips();
   }, { capture: true, passive: true });
+  // Mouse: the clicked button keeps the focus and the pointer, so its tooltip would show (or stay)
+  // over what the click opened. Silence it until the pointer leaves the button.
+  document.addEventListener("click", function (e) {
+    var el = e.target.closest && e.target.closest('[data-bs-toggle="tooltip"]');
+    var Tooltip = window.bootstrap && window.bootstrap.Tooltip;
+    var tip = el && Tooltip && Tooltip.getInstance(el);
+    if (!tip) return;
+    tip.disable();
+    tip.hide();
+    el.addEventListener("mouseleave", function () { tip.enable(); }, { once: true });
+  }, { capture: true });
 
   // Keyboard users must be able to scroll every block that scrolls (code, outputs, tables,
   // the playground's logs): give each one that overflows a tab stop and a name.
