@@ -2,7 +2,9 @@
 
 They work on lists of ``Value`` (the scalar engine of the autograd chapter). The
 fast engines re-implement the same arithmetic on plain floats, with the two float
-helpers at the end of this module.
+helpers at the end of this module: ``left_sum``, a sum that adds left to right on
+every Python (the built-in ``sum()`` of floats compensates round-off from 3.12), and
+``softmax_floats``.
 """
 import math
 import sys
