@@ -8,17 +8,18 @@ that turns the gradient of its output into gradients of its inputs, with the
 derivative written out by hand (each one is in the comment above it).
 
 The arithmetic is the scalar engine's, float operation for float operation:
-sums start at 0 and run left to right (``left_sum``, never the built-in ``sum()``,
-which compensates round-off from Python 3.12), ``a / b`` is ``a * b ** -1``, and
+sums start at 0 and run left to right (``left_sum`` and ``dots``: from Python 3.12 the
+built-in ``sum()`` of floats compensates round-off), ``a / b`` is ``a * b ** -1``, and
 every gradient is accumulated in the order the scalar engine's reverse
 topological walk would add it. So on every Python the losses and gradients are
 *bit for bit* those of ``model.GPT``. Standard library only, and it does not
 import the scalar engine: it runs in the browser under Pyodide too.
 """
 import math
+import sys
 from dataclasses import dataclass
-from itertools import chain
-from operator import add, mul
+from itertools import chain, repeat
+from operator import add, attrgetter, mul
 from typing import NamedTuple
 
 from .attention import KVCache
@@ -27,20 +28,68 @@ from .layers import Softmax, left_sum, softmax_floats
 from .optim import ADAM
 from .weights import check_weights, param_shapes
 
+# -- dot products, two at a time ------------------------------------------------------------------
+# Most of the work is dot products: W x, and the two products of its backward. On Python 3.10 and 3.11 each
+# is one call of the built-in sum(), which adds floats left to right in C doubles. From 3.12 it no longer adds
+# that way (see ``left_sum``), and a complex number lets one C-level call compute *two* of them instead.
+# Complex arithmetic keeps the two parts apart: (a + bj) * x = a*x + (b*x)j and (a + bj) + (c + dj) =
+# (a + c) + (b + d)j, each part rounded exactly as the float operation alone would be. So the dot product
+# of complex(v_i, w_i) with x_i holds two of the scalar engine's sums, 0 + v_0 x_0 + v_1 x_1 + ... and
+# 0 + w_0 x_0 + w_1 x_1 + ..., added left to right, bit for bit.
+
+class Packed(NamedTuple):
+    """n vectors of the same length, as ``dots`` reads them (``pack``)."""
+
+    z: list   # from 3.12: z[k][i] = complex(vectors[2k][i], vectors[2k + 1][i]) (an odd last one pairs with
+              # zeros); on 3.10 and 3.11 the vectors themselves
+    n: int    # how many vectors
+
+
+if sys.version_info >= (3, 12):
+    from math import sumprod as _dot  # on complex numbers a plain left-to-right sum (on floats it is not)
+
+    _PARTS = attrgetter("real", "imag")
+
+    def pack(vectors):
+        vectors = list(vectors)
+        n = len(vectors)
+        if n % 2:
+            vectors.append([0.0] * len(vectors[0]))
+        return Packed([list(map(complex, v, w)) for v, w in zip(vectors[0::2], vectors[1::2])], n)
+
+    def dots(packed, x):
+        """[left_sum(map(mul, v, x)) for v in vectors]: the same floats, two vectors per C-level call.
+
+        ``+ 0.0`` changes no float but -0.0, which it makes 0.0: a sum that starts from 0 is never -0.0, but
+        Python 3.14 adds 0 + (a + bj) as (0 + a) + bj, so the second part could keep the sign of a first -0.0.
+        """
+        out = list(map(add, chain.from_iterable(map(_PARTS, [_dot(z, x) for z in packed.z])), repeat(0.0)))
+        del out[packed.n:]
+        return out
+else:
+    def pack(vectors):
+        vectors = list(vectors)
+        return Packed(vectors, len(vectors))
+
+    def dots(packed, x):
+        """[left_sum(map(mul, v, x)) for v in vectors]."""
+        return [sum(map(mul, v, x)) for v in packed.z]
+
+
 # -- kernels: forward + backward -------------------------------------------------------------------
 
 def matvec(w, x):
-    """y = W x.  w: [n_out][n_in], x: [n_in] -> [n_out];  y_i = sum_j w_ij x_j."""
-    return [left_sum(map(mul, row, x)) for row in w]
+    """y = W x.  w: ``pack`` of the rows [n_out][n_in], x: [n_in] -> [n_out];  y_i = sum_j w_ij x_j."""
+    return dots(w, x)
 
 
 def matvec_backward_x(cols, g):
     """dL/dx_j = sum_i w_ij * dL/dy_i.
 
-    ``cols[j]`` is column j of W with its rows in the order the gradient is
+    ``cols`` is ``pack`` of W's columns with their rows in the order the gradient is
     accumulated, and ``g`` is dL/dy in that same order (see ``_column_orders``).
     """
-    return [left_sum(map(mul, col, g)) for col in cols]
+    return dots(cols, g)
 
 
 def matvec_backward_w(xs, gs):
@@ -49,9 +98,12 @@ def matvec_backward_w(xs, gs):
     xs, gs: the matrix's input and output gradient at each position, in the
     order the scalar engine adds them (last position first).
     """
-    xcols = list(zip(*xs))
-    zeros = [0.0] * len(xcols)
-    return [d for gc in zip(*gs) for d in ([left_sum(map(mul, xc, gc)) for xc in xcols] if any(gc) else zeros)]
+    xcols = pack(zip(*xs))
+    zeros = [0.0] * xcols.n
+    flat = []
+    for gc in zip(*gs):                                        # one row of dL/dW: skipped when it is all zero
+        flat += dots(xcols, gc) if any(gc) else zeros
+    return flat
 
 
 def rmsnorm(x):
@@ -217,8 +269,9 @@ class Backward:
 class FusedGPT:
     """microgpt with fused kernels over plain floats: the same numbers as ``model.GPT``, about 30x faster.
 
-    (``benchmarks/speed.py``: 31x the scalar engine's tokens/s on CPython 3.11; a quarter
-    slower again on 3.12+, where its sums cannot use the built-in ``sum()``.)
+    (``benchmarks/speed.py``: 31x the scalar engine's tokens/s on CPython 3.11. On 3.12+, where its sums
+    cannot use the built-in ``sum()``, ``dots`` takes two dot products per call: a training step took 1.2x
+    the CPU time of 3.11 on 3.13, and 2.2x in Pyodide, on 2026-12-02 on a busy machine.)
     """
 
     engine = "fused"
@@ -232,6 +285,11 @@ class FusedGPT:
         self.v = {name: [0.0] * (len(mat) * len(mat[0])) for name, mat in self.w.items()}
         self.t = 0
         self.inv_sqrt = (config.head_dim ** 0.5) ** -1
+        self._pack_rows()
+
+    def _pack_rows(self):
+        """The rows of the matrices the forward multiplies by, ``pack``ed (again after every update)."""
+        self.rows = {name: pack(mat) for name, mat in self.w.items() if name not in ("wte", "wpe")}
 
     # -- forward --------------------------------------------------------------------------------
     def new_cache(self):
@@ -239,22 +297,22 @@ class FusedGPT:
 
     def _forward(self, token_id, pos_id, keys, values, saved=None):
         """One position; appends its key and value to keys[li]/values[li]. Returns (logits, [BlockSaved])."""
-        w = self.w
+        w, rows = self.w, self.rows
         x0 = list(map(add, w["wte"][token_id], w["wpe"][pos_id]))
         x, scale, base = rmsnorm(x0)
         ln_0, blocks = Norm(x0, scale, base), []
         for li in range(self.config.n_layer):
             block = self._block(f"layer{li}.", x, keys[li], values[li])
             blocks.append(block)
-            x = list(map(add, matvec(w[f"layer{li}.mlp_fc2"], block.hidden_relu), block.ln_2.x))
-        logits = matvec(w["lm_head"], x)
+            x = list(map(add, matvec(rows[f"layer{li}.mlp_fc2"], block.hidden_relu), block.ln_2.x))
+        logits = matvec(rows["lm_head"], x)
         if saved is not None:
             saved.append(PositionSaved(token_id, ln_0, blocks, x))
         return logits, blocks
 
     def _block(self, p, x, keys, values):
         """One block at one position, up to mlp_fc2 (the caller adds its output to the stream)."""
-        c, w, hd = self.config, self.w, self.config.head_dim
+        c, w, hd = self.config, self.rows, self.config.head_dim
         xn, scale1, base1 = rmsnorm(x)
         q, k, v = (matvec(w[p + key], xn) for key in ("attn_wq", "attn_wk", "attn_wv"))
         keys.append(k)
@@ -329,7 +387,7 @@ class FusedGPT:
         """
         c, w = self.config, self.w
         hd, E = c.head_dim, c.n_embd
-        cols = {"lm_head": [list(col) for col in zip(*w["lm_head"][::-1])]}
+        cols = {"lm_head": pack(zip(*w["lm_head"][::-1]))}
         late, first = [], []
         for h in range(c.n_head - 1, -1, -1):
             rows = range(h * hd + hd - 1, h * hd - 1, -1)
@@ -338,10 +396,10 @@ class FusedGPT:
         for li in range(c.n_layer):
             p = f"layer{li}."
             qkv = w[p + "attn_wq"] + w[p + "attn_wk"] + w[p + "attn_wv"]
-            cols[p + "qkv_late"] = [list(col) for col in zip(*[qkv[r] for r in late])]
-            cols[p + "qkv_first"] = [list(col) for col in zip(*[qkv[r] for r in first])]
+            cols[p + "qkv_late"] = pack(zip(*[qkv[r] for r in late]))
+            cols[p + "qkv_first"] = pack(zip(*[qkv[r] for r in first]))
             for key in ("attn_wo", "mlp_fc1", "mlp_fc2"):
-                cols[p + key] = [list(col) for col in zip(*w[p + key][::-1])]
+                cols[p + key] = pack(zip(*w[p + key][::-1]))
         return cols, late, first
 
     def _loss_and_grads(self, tokens):
@@ -367,7 +425,7 @@ class FusedGPT:
         g = dlogits[::-1]
         gt = g[-1 - target]
         g[-1 - target] = 0.0                                   # the target row's term is added last
-        dx = [d + wc[-1 - target] * gt for d, wc in zip(matvec_backward_x(cols["lm_head"], g), cols["lm_head"])]
+        dx = [d + wj * gt for d, wj in zip(matvec_backward_x(cols["lm_head"], g), self.w["lm_head"][target])]
         for li in range(self.config.n_layer - 1, -1, -1):
             dx = self._block_backward(li, pos_id, s.blocks[li], dx, keys[li], values[li], bw, orders)
         dx0 = rmsnorm_backward(*s.ln_0, dx)
@@ -423,6 +481,7 @@ class FusedGPT:
             flat = [p - lr * (mi / c1) / ((vi / c2) ** 0.5 + eps)
                     for p, mi, vi in zip(chain.from_iterable(self.w[name]), m, v)]
             self.w[name] = _rows(flat, len(self.w[name][0]))
+        self._pack_rows()
         return loss
 
     def weights(self):
