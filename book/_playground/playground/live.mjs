@@ -201,7 +201,8 @@ function tokenizerWidget(w) {
   const merges = el("input", { type: "number", value: String(w.merges.merges), min: "0", max: String(w.merges.merges), step: "1" });
   const chars = el("p", { class: "mg-live-numbers" });
   const final = el("div", { class: "mg-live-tokens", "aria-label": "the BPE tokens" });
-  const steps = el("ol", { class: "mg-live-steps", start: "0" });
+  // Scrollable (max-height): focusable, so a keyboard can scroll it too.
+  const steps = el("ol", { class: "mg-live-steps", start: "0", tabindex: "0", "aria-label": "BPE merge by merge" });
   w.body.append(el("div", { class: "mg-row" }, labelled("Text", word), labelled("Merges used", merges)), w.msg,
     el("p", { class: "mg-live-heading", text: "microgpt's character tokenizer" }), chars,
     el("p", { class: "mg-live-heading", text: "BPE tokens" }), final,
