@@ -13,6 +13,14 @@ cached (a fresh browser context) and cached (the same page visited again), and
 whether Pyodide's losses equal native CPython's bit for bit (and, if not, which of
 the float operations the engine uses gives different bits in the browser).
 Exits 1 if the browser needs more than 30 s for the 1,000 steps.
+
+    --native-python ~/.pyenv/versions/3.13.0/bin/python    # also time native steps on that CPython
+
+times the same 1,000 fused steps on another CPython too (a subprocess, with this repository on its
+sys.path) and prints that ratio as well. Pyodide runs Python 3.14, where the fused engine adds with
+functools.reduce (as on native 3.12+); native 3.11 uses the built-in sum(), so 3.12+ is the like-for-like
+baseline. The start-up lines break the widget's time down with the marks the worker and the page record
+(worker.mjs and live.mjs: window.mgLive.marks, ms since navigation).
 """
 import argparse
 import functools
@@ -54,6 +62,14 @@ def native(engine):
     while s.step < STEPS:
         s.train_one()
     return time.perf_counter() - start
+
+
+def native_elsewhere(python, engine):
+    """native(engine) on another CPython: this file, run there with --native-only."""
+    proc = subprocess.run([str(pathlib.Path(python).expanduser()), __file__, "--native-only", engine],
+                          capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["python"]
 
 
 def native_first_losses(engine, k=20):
@@ -99,18 +115,45 @@ def browser(site):
 
 
 def widget_times(b, base, chapter="04_attention"):
-    """Navigation -> live widget usable (first render done), cold (new context) then cached (same context)."""
+    """Navigation -> live widget usable (first render done), cold (new context) then cached (same context).
+
+    Returns the two times, and each visit's start-up marks (ms since navigation, from window.mgLive.marks).
+    """
     ctx = b.new_context()
-    times = []
+    times, marks = [], []
     for _ in range(2):
         page = ctx.new_page()
         t0 = time.perf_counter()
         page.goto(f"{base}notebooks/{chapter}.html")
         page.wait_for_function("window.mgLive && window.mgLive.state === 'live'", timeout=120_000, polling=20)
         times.append(time.perf_counter() - t0)
+        marks.append(page.evaluate("({...window.mgLive.marks, 'DOMContentLoaded': "
+                                   "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd})"))
         page.close()
     ctx.close()
-    return times
+    return times, marks
+
+
+# The start-up, step by step: (label, the mark where the step ends); each step starts where the previous ended.
+STARTUP = [("page: HTML parsed (DOMContentLoaded)", "DOMContentLoaded"),
+           ("worker: started (the page's <head> script)", "worker: worker start"),
+           ("worker: config.json, pyodide.mjs", "worker: pyodide.mjs"),
+           ("worker: wasm fetched + compiled", "worker: wasm compiled"),
+           ("worker: Python init + stdlib (loadPyodide)", "worker: loadPyodide"),
+           ("worker: microgpt wheel unpacked", "worker: wheel"),
+           ("worker: import microgpt.session", "worker: import"),
+           ("worker: ready (version, limits)", "worker: ready"),
+           ("page: live.mjs running", "live.mjs"),
+           ("page: checkpoint loaded (live.load)", "attention: model loaded"),
+           ("page: first render (live.attention)", "attention: first render")]
+
+
+def startup_report(marks):
+    """The marks of the cold and the cached visit, side by side: when each step ended (s since navigation)."""
+    print(f"  start-up marks, s since navigation{'cold':>13}{'cached':>9}")
+    for label, key in STARTUP:
+        cells = "".join(f"{m[key] / 1000:9.2f}" if key in m else f"{'-':>9}" for m in marks)
+        print(f"    {label:44}{cells}")
 
 
 # Run in a page of the served book: Pyodide straight from its module, then Python code (returns JSON text).
@@ -158,13 +201,20 @@ def bits_report(browser_losses, native_losses, probe):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--site", help="a book already built with PYODIDE=local (default: build one in a temp folder)")
+    ap.add_argument("--native-python", metavar="PATH",
+                    help="also time the native steps on this CPython (e.g. ~/.pyenv/versions/3.13.0/bin/python)")
+    ap.add_argument("--native-only", metavar="ENGINE", help=argparse.SUPPRESS)  # what --native-python runs
     args = ap.parse_args()
+    if args.native_only:
+        print(json.dumps({"seconds": native(args.native_only), "python": platform.python_version()}))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         site = pathlib.Path(args.site) if args.site else build_site(pathlib.Path(tmp))
         b = browser(site)
     if b["steps"] != STEPS:
         sys.exit(f"the page trained {b['steps']} steps, not {STEPS}")
     n = native(b["engine"])
+    other = native_elsewhere(args.native_python, b["engine"]) if args.native_python else None
     native_losses = native_first_losses(b["engine"])
     print(f"playground speed: {STEPS} steps, seed 42, engine {b['engine']!r}")
     print(f"  browser: {b['status']}")
@@ -172,16 +222,23 @@ def main():
     print(f"  page load to ready: {b['load']:.1f} s")
     print(f"{'':28}{'total s':>10}{'ms / step':>12}")
     rows = [("browser, wall clock", b["wall"]), ("browser, inside Python", b["compute"]), ("native CPython", n)]
+    if other:
+        rows.append((f"native CPython {other[1]}", other[0]))
     for name, seconds in rows:
         print(f"  {name:26}{seconds:10.2f}{1000 * seconds / STEPS:12.2f}")
     print(f"  browser / native: {b['wall'] / n:.2f}x wall clock (goal <= 1.5x), {b['compute'] / n:.2f}x inside Python; "
           f"page drew {b['fps']:.0f} frames/s while training")
-    cold, warm = b["widget"]
+    if other:
+        print(f"  browser / native {other[1]}: {b['wall'] / other[0]:.2f}x wall clock, "
+              f"{b['compute'] / other[0]:.2f}x inside Python")
+    (cold, warm), marks = b["widget"]
     print(f"  chapter widget (04_attention) usable after: {cold:.1f} s (Pyodide not cached), {warm:.1f} s (cached)")
+    startup_report(marks)
     bits_report(b["losses20"], native_losses, json.loads(b["probe"]))
     print(json.dumps({"steps": STEPS, "browser_wall_s": b["wall"], "browser_compute_s": b["compute"],
                       "native_s": n, "fps": b["fps"], "engine": b["engine"],
-                      "widget_cold_s": cold, "widget_cached_s": warm}))
+                      "widget_cold_s": cold, "widget_cached_s": warm,
+                      **({"native_other_s": other[0], "native_other_python": other[1]} if other else {})}))
     if b["wall"] > LIMIT_SECONDS:
         print(f"FAIL: {STEPS} steps took {b['wall']:.1f} s in the browser (limit {LIMIT_SECONDS:.0f} s)")
         return 1

@@ -166,10 +166,14 @@ def axe(page, contrast=True):
 
 
 def settle(page):
-    """Wait until the page's late content is there: embedded widgets drawn (equations are MathML, drawn at once)."""
+    """Wait until the page's late content is there: embedded widgets drawn, live widgets live (equations are
+    MathML, drawn at once)."""
     page.wait_for_load_state("load")
     if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
-        page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+        # attached, not visible: a live widget hides the stored one it replaces once Python is ready
+        page.wait_for_selector(".jupyter-widgets", state="attached", timeout=20_000)
+    if page.locator(".mg-live").count():
+        page.wait_for_function("window.mgLive && ['live', 'error'].includes(window.mgLive.state)", timeout=60_000)
     page.wait_for_timeout(400)  # the book's script names and tab-stops late content after 200 ms
 
 

@@ -11,7 +11,10 @@ import { startWorker } from "./start.mjs";
 const SVG = "http://www.w3.org/2000/svg";
 const VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962", "#addc30", "#fde725"];
 const BLUE = "#0072B2", ORANGE = "#E69F00", SKY = "#56B4E9", VERMILLION = "#D55E00";
-const L = window.mgLive = { state: "loading", widgets: [], errors: [], timings: {} };
+const L = window.mgLive = { state: "loading", widgets: [], errors: [], timings: {}, marks: {} };
+// Start-up marks, ms since navigation (performance.now()); the worker's own marks join them at "ready".
+const mark = (name) => { performance.mark(name); L.marks[name] = performance.now(); };
+mark("live.mjs");
 const T0 = performance.now();
 let worker = null, nextId = 1;
 const pending = new Map();
@@ -198,7 +201,8 @@ function tokenizerWidget(w) {
   const merges = el("input", { type: "number", value: String(w.merges.merges), min: "0", max: String(w.merges.merges), step: "1" });
   const chars = el("p", { class: "mg-live-numbers" });
   const final = el("div", { class: "mg-live-tokens", "aria-label": "the BPE tokens" });
-  const steps = el("ol", { class: "mg-live-steps", start: "0" });
+  // Scrollable (max-height): focusable, so a keyboard can scroll it too.
+  const steps = el("ol", { class: "mg-live-steps", start: "0", tabindex: "0", "aria-label": "BPE merge by merge" });
   w.body.append(el("div", { class: "mg-row" }, labelled("Text", word), labelled("Merges used", merges)), w.msg,
     el("p", { class: "mg-live-heading", text: "microgpt's character tokenizer" }), chars,
     el("p", { class: "mg-live-heading", text: "BPE tokens" }), final,
@@ -315,17 +319,30 @@ function drawLossSVG(holder, losses) {
 const WIDGETS = { attention: attentionWidget, temperature: temperatureWidget, tokenizer: tokenizerWidget, dashboard: dashboardWidget };
 
 // ---------------------------------------------------------------- start-up
+// The checkpoint and merges are asked for as soon as the worker exists: it downloads them while Python starts.
+function loadModels(w) {
+  const load = (url, kind) => loadInto(modelName(url), new URL(url, location.href).href, kind);
+  const { model, merges } = w.mount.dataset;
+  w.loads = Promise.all([model ? load(model, "checkpoint") : null, merges ? load(merges, "merges") : null]);
+  w.loads.catch(() => {});  // reported by startWidget
+}
+
 async function startWidget(w) {
   try {
-    if (w.mount.dataset.model) { w.modelName = modelName(w.mount.dataset.model); w.model = await loadInto(w.modelName, new URL(w.mount.dataset.model, location.href).href, "checkpoint"); }
-    if (w.mount.dataset.merges) { w.mergesName = modelName(w.mount.dataset.merges); w.merges = await loadInto(w.mergesName, new URL(w.mount.dataset.merges, location.href).href, "merges"); }
+    mark(`${w.kind}: start`);
+    [w.model, w.merges] = await w.loads;
+    if (w.mount.dataset.model) w.modelName = modelName(w.mount.dataset.model);
+    if (w.mount.dataset.merges) w.mergesName = modelName(w.mount.dataset.merges);
+    mark(`${w.kind}: model loaded`);
     await WIDGETS[w.kind](w);
+    mark(`${w.kind}: first render`);
     if (w.static) w.static.hidden = true;
     w.body.hidden = false;
     setLabel(w, "Live: computed by Python in your browser.", "live");
     L.timings[w.kind] = performance.now() - T0;
   } catch (err) {
     L.errors.push(String(err.message || err));
+    if (L.state === "error") return;  // Python could not start: fail() has said why
     setLabel(w, `Static picture: the live version failed (${err.message || err}).`, "error");
   }
 }
@@ -346,22 +363,28 @@ async function main() {
     L.widgets.push(w);
   }
   if (!L.widgets.length) return;
-  worker = await startWorker(fail);
+  worker = startWorker(fail, onMessage, (event) => fail(`Python could not start (${event.message || "worker error"}).`));
   if (!worker) return;
-  worker.onerror = (event) => fail(`Python could not start (${event.message || "worker error"}).`);
-  worker.onmessage = (event) => {
-    const msg = event.data;
-    if (msg.type === "reply") { pending.get(msg.id)(msg.reply); pending.delete(msg.id); }
-    else if (msg.type === "fatal") fail(`${msg.text}.`);
-    else if (msg.type === "error") L.errors.push(msg.text);
-    else if (msg.type === "ready") {
-      L.state = "ready";
-      L.timings.ready = performance.now() - T0;
-      L.python = msg.python;
-      L.phases = msg.phases;  // ms since the worker started: pyodide.mjs, loadPyodide, wheel, import
-      Promise.all(L.widgets.map(startWidget)).then(() => { L.state = "live"; });
-    }
-  };
+  mark("worker taken");
+  // Each widget asks for its model and then its first picture now: the worker answers as soon as Python is
+  // ready, with no round trip through this page in between (its main thread may still be busy drawing).
+  L.widgets.forEach(loadModels);
+  Promise.all(L.widgets.map(startWidget)).then(() => { if (L.state !== "error") L.state = "live"; });
+}
+
+function onMessage(event) {
+  const msg = event.data;
+  if (msg.type === "reply") { pending.get(msg.id)(msg.reply); pending.delete(msg.id); }
+  else if (msg.type === "fatal") fail(`${msg.text}.`);
+  else if (msg.type === "error") L.errors.push(msg.text);
+  else if (msg.type === "ready") {
+    if (L.state === "loading") L.state = "ready";
+    L.timings.ready = performance.now() - T0;
+    L.python = msg.python;
+    L.phases = msg.phases;  // ms since the worker started: config, pyodide.mjs, loadPyodide, wheel, import
+    mark("ready");
+    for (const [name, t] of Object.entries(msg.marks || {})) L.marks[`worker: ${name}`] = t - performance.timeOrigin;
+  }
 }
 
 main();

@@ -503,14 +503,12 @@ async function main() {
   setState("loading");
   requestAnimationFrame(frame);
   window.addEventListener("resize", () => { dirty = true; drawAttention(); });
-  worker = await startWorker((text) => { setText("mg-status", text); setState("error"); });
-  if (!worker) return;
-  worker.onmessage = onMessage;
-  worker.onerror = (event) => {
+  worker = startWorker((text) => { setText("mg-status", text); setState("error"); }, onMessage, (event) => {
     S.errors.push(event.message || "worker error");
     setText("mg-status", `The Python worker could not start: ${event.message || "unknown error"}.`);
     setState("error");
-  };
+  });
+  if (!worker) return;
 
   $("mg-train").addEventListener("click", train);
   $("mg-pause").addEventListener("click", () => worker.postMessage({ type: "pause" }));

@@ -3,12 +3,34 @@
 // all Python runs here, in microgpt/session.py (`dispatch`: one JSON request in, one JSON reply out).
 // Training runs in slices (about 100 ms, several steps each: one message per slice, not per step),
 // so the page stays responsive and Pause / attention / generate requests are answered between slices.
-// Messages in:  {type: "init", config, configURL} | {type: "request", id, body, fetch?} |
+// Messages in:  {type: "init", configURL, config?} (the worker reads config.json itself unless given it) | {type: "request", id, body, fetch?} |
 //               {type: "train", session?} | {type: "pause"} | {type: "watch", text, session?}
 // Messages out: {type: "status", text} | {type: "ready", ...} | {type: "reply", id, reply} |
 //               {type: "losses", reply, training} | {type: "paused"} | {type: "attention", ...} |
 //               {type: "fatal", text}
 // Every request gets a reply: {error: "<one line>"} when anything fails, and the worker carries on.
+
+// Start-up marks (performance.mark, and absolute times so the page can put them on its own clock):
+// sent with "ready" as `marks` ({name: ms since the epoch}), read by benchmarks/playground_speed.py.
+const marks = {};
+function mark(name) {
+  performance.mark(name);
+  marks[name] = performance.timeOrigin + performance.now();
+}
+mark("worker start");
+// Pyodide compiles its wasm with WebAssembly.instantiateStreaming: time it (the result is passed through).
+const instantiateStreaming = WebAssembly.instantiateStreaming;
+WebAssembly.instantiateStreaming = async (...args) => {
+  mark("wasm compile start");
+  try { return await instantiateStreaming(...args); } finally { mark("wasm compiled"); }
+};
+function resourceMarks() {
+  for (const e of performance.getEntriesByType("resource")) {
+    const name = e.name.split("/").pop();
+    marks[`fetch ${name}`] = performance.timeOrigin + e.startTime;
+    marks[`fetched ${name}`] = performance.timeOrigin + e.responseEnd;
+  }
+}
 
 let pyodide = null;
 let dispatch = null;
@@ -41,9 +63,36 @@ function call(body) {
   }
 }
 
+async function readConfig(configURL) {
+  try {
+    const response = await fetch(configURL);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return await response.json();
+  } catch (err) {
+    throw new Error(`could not read the Python worker's configuration (${err.message}); rebuild the book (make book)`);
+  }
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not fetch ${url} (HTTP ${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// Everything start-up needs is requested at once, in parallel: Pyodide's files (by loadPyodide), the
+// microgpt wheel, and (onRequest) each widget's checkpoint; Python then runs only what the first render needs.
 async function init(config, configURL) {
-  const phases = {}, t0 = performance.now(), mark = (name) => { phases[name] = Math.round(performance.now() - t0); };
+  mark("init");
+  const phases = {}, t0 = performance.now(), phase = (name) => {
+    phases[name] = Math.round(performance.now() - t0);
+    mark(name);
+  };
+  config = config || await readConfig(configURL);
+  phase("config");
   const indexURL = new URL(config.indexURL, configURL).href;
+  const wheelURL = new URL(config.wheel, configURL).href;
+  const wheel = fetchBytes(wheelURL);
+  wheel.catch(() => {});  // awaited (and reported) below, after Pyodide
   postMessage({ type: "status", text: `Loading Python (Pyodide ${config.pyodideVersion})…` });
   let loadPyodide;
   try {
@@ -53,20 +102,28 @@ async function init(config, configURL) {
     throw new Error(`could not load Python (Pyodide) from ${indexURL}: offline? Rebuild the book with `
       + "a local copy (make book PYODIDE=local) and serve it (make serve)");
   }
-  mark("pyodide.mjs");
-  pyodide = await loadPyodide({ indexURL });
-  mark("loadPyodide");
+  phase("pyodide.mjs");
+  // stdLib: the standard library with its start-up modules precompiled (book/_ext/pyc_stdlib.mjs), when built.
+  const options = { indexURL };
+  if (config.stdLib) options.stdLibURL = new URL(config.stdLib, configURL).href;
+  pyodide = await loadPyodide(options);
+  phase("loadPyodide");
   postMessage({ type: "status", text: "Installing the microgpt package…" });
-  await pyodide.loadPackage(new URL(config.wheel, configURL).href, { messageCallback: () => {} });
-  mark("wheel");
+  // A pure-Python wheel is a zip: unpacked straight into site-packages (what loadPackage does for it,
+  // without reading Pyodide's package lock). Its .dist-info comes along, so the metadata is there too.
+  const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
+  pyodide.unpackArchive(await wheel, "wheel", { extractDir: sitePackages });
+  phase("wheel");
   const session = pyodide.pyimport("microgpt.session");
-  mark("import");
+  phase("import");
   dispatch = session.dispatch;
   const python = pyodide.runPython("import sys; sys.version.split()[0]");
   const version = pyodide.runPython("import microgpt; microgpt.__version__");
   const limits = call({ op: "limits" }).limits;
+  mark("ready");
+  resourceMarks();
   postMessage({ type: "ready", python, microgpt: version, engine: session.best_engine(),
-    pyodideVersion: config.pyodideVersion, limits, phases });
+    pyodideVersion: config.pyodideVersion, limits, phases, marks });
 }
 
 function sendAttention() {
@@ -86,19 +143,20 @@ async function trainLoop() {
   }
 }
 
-async function fetchInto(path, url) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`could not fetch ${url} (HTTP ${response.status})`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
+function writeFile(path, bytes) {
   pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
   pyodide.FS.writeFile(path, bytes);
 }
 
+// A request may come before Python is ready (the pages send their checkpoints' loads at once): its
+// download starts now, alongside Pyodide's, and the request runs when Python is ready.
 async function onRequest(msg) {
   let reply;
+  const bytes = msg.fetch ? fetchBytes(msg.fetch) : null;
+  if (bytes) bytes.catch(() => {});  // awaited below
   try {
     await ready;
-    if (msg.fetch) await fetchInto(msg.body.path, msg.fetch);
+    if (bytes) writeFile(msg.body.path, await bytes);
     reply = call(msg.body);
   } catch (err) {
     reply = { op: msg.body && msg.body.op, error: oneLine(err) };
