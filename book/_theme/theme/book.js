@@ -18,7 +18,8 @@
     if (e.pointerType === "touch") dropTooltips();
   }, { capture: true, passive: true });
   // Mouse: the clicked button keeps the focus and the pointer, so its tooltip would show (or stay)
-  // over what the click opened. Silence it until the pointer leaves the button.
+  // over what the click opened. Silence it until the pointer leaves the button, and (a mouse click
+  // only: e.detail > 0; keyboard users keep their focus) let go of the focus that would show it again.
   document.addEventListener("click", function (e) {
     var el = e.target.closest && e.target.closest('[data-bs-toggle="tooltip"]');
     var Tooltip = window.bootstrap && window.bootstrap.Tooltip;
@@ -26,6 +27,7 @@
     if (!tip) return;
     tip.disable();
     tip.hide();
+    if (e.detail > 0) el.blur();
     el.addEventListener("mouseleave", function () { tip.enable(); }, { once: true });
   }, { capture: true });
 
