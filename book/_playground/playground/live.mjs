@@ -381,7 +381,6 @@ function onMessage(event) {
     if (L.state === "loading") L.state = "ready";
     L.timings.ready = performance.now() - T0;
     L.python = msg.python;
-    L.phases = msg.phases;  // ms since the worker started: config, pyodide.mjs, loadPyodide, wheel, import
     mark("ready");
     for (const [name, t] of Object.entries(msg.marks || {})) L.marks[`worker: ${name}`] = t - performance.timeOrigin;
   }

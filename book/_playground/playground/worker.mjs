@@ -83,12 +83,8 @@ async function fetchBytes(url) {
 // microgpt wheel, and (onRequest) each widget's checkpoint; Python then runs only what the first render needs.
 async function init(config, configURL) {
   mark("init");
-  const phases = {}, t0 = performance.now(), phase = (name) => {
-    phases[name] = Math.round(performance.now() - t0);
-    mark(name);
-  };
   config = config || await readConfig(configURL);
-  phase("config");
+  mark("config");
   const indexURL = new URL(config.indexURL, configURL).href;
   const wheelURL = new URL(config.wheel, configURL).href;
   const wheel = fetchBytes(wheelURL);
@@ -102,20 +98,20 @@ async function init(config, configURL) {
     throw new Error(`could not load Python (Pyodide) from ${indexURL}: offline? Rebuild the book with `
       + "a local copy (make book PYODIDE=local) and serve it (make serve)");
   }
-  phase("pyodide.mjs");
+  mark("pyodide.mjs");
   // stdLib: the standard library with its start-up modules precompiled (book/_ext/pyc_stdlib.mjs), when built.
   const options = { indexURL };
   if (config.stdLib) options.stdLibURL = new URL(config.stdLib, configURL).href;
   pyodide = await loadPyodide(options);
-  phase("loadPyodide");
+  mark("loadPyodide");
   postMessage({ type: "status", text: "Installing the microgpt package…" });
   // A pure-Python wheel is a zip: unpacked straight into site-packages (what loadPackage does for it,
   // without reading Pyodide's package lock). Its .dist-info comes along, so the metadata is there too.
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
   pyodide.unpackArchive(await wheel, "wheel", { extractDir: sitePackages });
-  phase("wheel");
+  mark("wheel");
   const session = pyodide.pyimport("microgpt.session");
-  phase("import");
+  mark("import");
   dispatch = session.dispatch;
   const python = pyodide.runPython("import sys; sys.version.split()[0]");
   const version = pyodide.runPython("import microgpt; microgpt.__version__");
@@ -123,7 +119,7 @@ async function init(config, configURL) {
   mark("ready");
   resourceMarks();
   postMessage({ type: "ready", python, microgpt: version, engine: session.best_engine(),
-    pyodideVersion: config.pyodideVersion, limits, phases, marks });
+    pyodideVersion: config.pyodideVersion, limits, marks });
 }
 
 function sendAttention() {
