@@ -50,5 +50,6 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
 print(f"{len(compiled)} of {len(names)} stdlib files precompiled", file=sys.stderr)
 buf.getvalue()
 `);
-fs.writeFileSync(out + ".tmp", zipped.toJs());
-fs.renameSync(out + ".tmp", out);
+const tmp = `${out}.${process.pid}.tmp`;  // per process: two book builds at once may both get here
+fs.writeFileSync(tmp, zipped.toJs());
+fs.renameSync(tmp, out);
