@@ -17,10 +17,11 @@ Exits 1 if the browser needs more than 30 s for the 1,000 steps.
     --native-python ~/.pyenv/versions/3.13.0/bin/python    # also time native steps on that CPython
 
 times the same 1,000 fused steps on another CPython too (a subprocess, with this repository on its
-sys.path) and prints that ratio as well. Pyodide runs Python 3.14, where the fused engine adds with
-functools.reduce (as on native 3.12+); native 3.11 uses the built-in sum(), so 3.12+ is the like-for-like
-baseline. The start-up lines break the widget's time down with the marks the worker and the page record
-(worker.mjs and live.mjs: window.mgLive.marks, ms since navigation).
+sys.path) and prints that ratio as well. Pyodide runs Python 3.14, where the fused engine adds left to right
+with two dot products per math.sumprod call on complex numbers (as on native 3.12+); native 3.11 uses the
+built-in sum()'s float loop, so 3.12+ is the like-for-like baseline. The start-up lines break the widget's
+time down with the marks the worker and the page record (worker.mjs and live.mjs: window.mgLive.marks, ms since
+navigation).
 """
 import argparse
 import functools
@@ -160,28 +161,49 @@ def startup_report(marks):
 PROBE_JS = """async (code) => {
     const { loadPyodide } = await import(new URL("../_pyodide/pyodide.mjs", location.href).href);
     const py = await loadPyodide({ indexURL: new URL("../_pyodide/", location.href).href });
+    const configURL = new URL("../_static/playground/config.json", location.href);
+    const config = await (await fetch(configURL)).json();
+    const wheel = new Uint8Array(await (await fetch(new URL(config.wheel, configURL))).arrayBuffer());
+    py.unpackArchive(wheel, "wheel", { extractDir: py.runPython("import site; site.getsitepackages()[0]") });
     return py.runPython(code);
 }"""
 # The float operations a training step is made of, on deterministic inputs: which give other bits here?
 PROBE_PY = r"""
 import json, math, random, sys, functools, operator
+from microgpt import session
 r = random.Random(1)
 xs = [r.uniform(-30, 30) for _ in range(20000)]
 ps = [r.uniform(1e-6, 1) for _ in range(20000)]
 # uniform() is exact IEEE arithmetic on random()'s bits, so the inputs are the same in both Pythons
 # (gauss() is not: it calls log, cos and sqrt, which can differ in the last bit).
 lists = [[r.uniform(-1, 1) for _ in range(r.randint(2, 64))] for _ in range(5000)]
+g = random.Random(42)
+w = session.Session(seed=42, num_steps=1000, learning_rate=0.01, engine="fused").model.weights()
 out = {"python": sys.version.split()[0],
-       "exp": [x.hex() for x in map(math.exp, xs)],
-       "log": [x.hex() for x in map(math.log, ps)],
-       "pow": [(p ** 0.5).hex() for p in ps],
-       "sum": [sum(l).hex() for l in lists],
-       "left_to_right": [functools.reduce(operator.add, l).hex() for l in lists]}
+       "initial weights": [v.hex() for name in sorted(w) for row in w[name] for v in row],
+       "random.gauss": [g.gauss(0, 0.08).hex() for _ in range(5000)],
+       "math.cos": [math.cos(6.283185307179586 * p).hex() for p in ps],
+       "math.exp": [x.hex() for x in map(math.exp, xs)],
+       "math.log": [x.hex() for x in map(math.log, ps)],
+       "x ** 0.5": [(p ** 0.5).hex() for p in ps],
+       "x ** -0.5": [(p ** -0.5).hex() for p in ps],
+       "x ** 2": [(p ** 2).hex() for p in ps],
+       "sum()": [sum(l).hex() for l in lists],
+       "left to right +": [functools.reduce(operator.add, l).hex() for l in lists]}
 json.dumps(out)
 """
+# What each probe row is, for the report.
+PROBE_ROWS = {"initial weights": "Session(seed=42).model.weights(), drawn with random.gauss",
+              "random.gauss": "random.Random(42).gauss(0, 0.08), which calls math.cos, log and sqrt",
+              "math.cos": "cos(2 pi u), u uniform", "math.exp": "exp(x), x uniform in [-30, 30]",
+              "math.log": "log(u)", "x ** 0.5": "Adam's square root", "x ** -0.5": "rmsnorm's scale",
+              "x ** 2": "Adam's squared gradient",
+              "sum()": "built-in sum() of 2-64 floats (the engine no longer uses it from 3.12)",
+              "left to right +": "0 + x0 + x1 + ...: how the engines add"}
 
 
 def probe_native():
+    sys.path.insert(0, str(ROOT))
     ns = {}
     exec(PROBE_PY.replace("json.dumps(out)", "RESULT = json.dumps(out)"), ns)
     return json.loads(ns["RESULT"])
@@ -192,10 +214,10 @@ def bits_report(browser_losses, native_losses, probe):
     print(f"  bit for bit: {sum(same)} of {len(same)} first losses equal native CPython's "
           f"(first difference at step {same.index(False) + 1 if False in same else '-'})")
     mine = probe_native()
-    for op in ("exp", "log", "pow", "sum", "left_to_right"):
+    print(f"  the same inputs in Pyodide {probe['python']} and native CPython {mine['python']}: results that differ")
+    for op, what in PROBE_ROWS.items():
         diff = sum(a != b for a, b in zip(probe[op], mine[op]))
-        print(f"    {op:14} {diff:5d} of {len(mine[op])} results differ "
-              f"(Pyodide {probe['python']} vs native {mine['python']})")
+        print(f"    {op:16} {diff:5d} of {len(mine[op]):5d}  {what}")
 
 
 def main():
