@@ -24,8 +24,6 @@ time down with the marks the worker and the page record (worker.mjs and live.mjs
 navigation).
 """
 import argparse
-import functools
-import http.server
 import json
 import os
 import pathlib
@@ -33,14 +31,12 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+sys.path.insert(0, str(ROOT / "scripts"))
+from loopback import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402 (the loopback server and Chromium's flags)
+
 STEPS = 1000
 LIMIT_SECONDS = 30.0
 
@@ -83,36 +79,29 @@ def native_first_losses(engine, k=20):
 def browser(site):
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,),
-                                     {"log_message": lambda *a: None}), directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = b.new_page()
-            t0 = time.perf_counter()
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/book/playground.html")
-            page.wait_for_function("window.mgPlayground && window.mgPlayground.info", timeout=120_000)
-            load = time.perf_counter() - t0
-            page.fill("#mg-steps", str(STEPS))
-            frames0 = page.evaluate("window.mgPlayground.frames")
-            t0 = time.perf_counter()
-            page.click("#mg-train")
-            page.wait_for_function("window.mgPlayground.state === 'done'", timeout=600_000, polling=50)
-            wall = time.perf_counter() - t0
-            s = page.evaluate("({engine: window.mgPlayground.engine, steps: window.mgPlayground.losses.length, "
-                              "compute: window.mgPlayground.computeSeconds, frames: window.mgPlayground.frames, "
-                              "status: document.getElementById('mg-status').textContent})")
-            s["fps"] = (s["frames"] - frames0) / wall
-            s["load"], s["wall"], s["chromium"] = load, wall, b.version
-            s["losses20"] = page.evaluate("window.mgPlayground.losses.slice(0, 20)")
-            s["probe"] = page.evaluate(PROBE_JS, PROBE_PY)
-            s["widget"] = widget_times(b, f"http://127.0.0.1:{httpd.server_address[1]}/")
-            b.close()
-            return s
-    finally:
-        httpd.shutdown()
+    with serve(site) as base, sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = b.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + "book/playground.html")
+        page.wait_for_function("window.mgPlayground && window.mgPlayground.info", timeout=120_000)
+        load = time.perf_counter() - t0
+        page.fill("#mg-steps", str(STEPS))
+        frames0 = page.evaluate("window.mgPlayground.frames")
+        t0 = time.perf_counter()
+        page.click("#mg-train")
+        page.wait_for_function("window.mgPlayground.state === 'done'", timeout=600_000, polling=50)
+        wall = time.perf_counter() - t0
+        s = page.evaluate("({engine: window.mgPlayground.engine, steps: window.mgPlayground.losses.length, "
+                          "compute: window.mgPlayground.computeSeconds, frames: window.mgPlayground.frames, "
+                          "status: document.getElementById('mg-status').textContent})")
+        s["fps"] = (s["frames"] - frames0) / wall
+        s["load"], s["wall"], s["chromium"] = load, wall, b.version
+        s["losses20"] = page.evaluate("window.mgPlayground.losses.slice(0, 20)")
+        s["probe"] = page.evaluate(PROBE_JS, PROBE_PY)
+        s["widget"] = widget_times(b, base)
+        b.close()
+        return s
 
 
 def widget_times(b, base, chapter="04_attention"):

@@ -10,26 +10,16 @@ headings and page numbers.
 Needs Debian's /usr/bin/chromium and the playwright package (requirements-test.txt); no TeX.
 """
 import argparse
-import contextlib
-import functools
-import http.server
 import os
 import pathlib
 import re
 import sys
-import threading
-import urllib.parse
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve
+
 # A4 with 12 mm side margins: the printable width in CSS pixels (96 per inch).
 PAGE = {"format": "A4", "margin": {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}}
 PRINT_WIDTH_PX = round((210 - 24) / 25.4 * 96)
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def root_page(folder):
@@ -52,30 +42,10 @@ def link_image_folders(folder):
             link.symlink_to(os.path.relpath(target, page_dir), target_is_directory=True)
 
 
-@contextlib.contextmanager
-def serve(folder):
-    handler = functools.partial(_Quiet, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def open_for_print(browser, base, folder):
     """The single page, fully drawn, in print media at the PDF's width; returns the Playwright page."""
     context = browser.new_context(viewport={"width": PRINT_WIDTH_PX, "height": 1100}, color_scheme="light")
-    external = []
-
-    def route(r):
-        if urllib.parse.urlsplit(r.request.url).hostname != "127.0.0.1":
-            external.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-    context.route("**/*", route)
+    external = block_off_loopback(context)
     page = context.new_page()
     page.external = external
     page.goto(base + root_page(folder), wait_until="networkidle", timeout=120_000)

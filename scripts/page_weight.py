@@ -16,7 +16,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import book_pdf
+from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve
 
 MB = 1_000_000
 # The book's Python worker (Pyodide, 13.5 MB, and the chapter models) is not counted: the live widgets'
@@ -47,13 +47,7 @@ def measure(browser, url):
     """(bytes the page loaded, {url: bytes}) for one visit with an empty cache; the Python worker is not started."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
 
-    def route(r):
-        parts = urllib.parse.urlsplit(r.request.url)
-        if parts.hostname != "127.0.0.1" or parts.path.endswith(WORKER):
-            r.abort()
-        else:
-            r.continue_()
-    context.route("**/*", route)
+    block_off_loopback(context, also_abort=(WORKER,))
     page = context.new_page()
     files = {}
 
@@ -96,8 +90,8 @@ def main(argv=None):
     global SETTLE
     SETTLE = args.settle
     from playwright.sync_api import sync_playwright
-    with book_pdf.serve(args.html) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=book_pdf.CHROMIUM, args=book_pdf.CHROMIUM_ARGS)
+    with serve(args.html) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         rows = weigh_book(browser, base, args.html)
         browser.close()
     print(f"{'page':34} {'kind':8} {'MB':>6} {'budget':>6}")

@@ -1,8 +1,20 @@
 """Small shared helpers for the tests (not a test module)."""
+import os
+import pathlib
 import random
+import shutil
+import subprocess
+import sys
+
+import pytest
 
 from microgpt import GPTConfig, Tokenizer, init_weights
 from microgpt.data import reference_run
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+# The loopback server, Chromium's path and flags, and the request filter: one copy, in scripts/loopback.py.
+from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve  # noqa: E402, F401 (re-exported)
 
 # The reference microgpt's first 20 losses (seed 42, article config): kept under this name for the
 # tests that import it; the figures themselves come from the package's reference_run().
@@ -69,24 +81,30 @@ def losses_and_grads_of_both(a, b, docs):
         yield la, ga, lb, gb
 
 
-def block_off_loopback(target):
-    """Route every request of ``target`` (a Playwright page or context): loopback (and the in-page data:/blob:
-    URLs) goes through, anything else is aborted and its URL recorded in the returned list (which the tests
-    assert empty)."""
-    import urllib.parse
+def unavailable(reason):
+    """Skip: a browser test's tool is missing (Chromium, playwright, jupyter-book, ...); under CI=true, fail."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser and book tests must run in CI)")
+    pytest.skip(reason)
 
-    external = []
 
-    def route(r):
-        url = r.request.url
-        if not url.startswith(("data:", "blob:")) and urllib.parse.urlsplit(url).hostname != "127.0.0.1":
-            external.append(url)
-            r.abort()
-        else:
-            r.continue_()
+def jupyter_book():
+    """The jupyter-book next to this interpreter (the venv's), else the one on PATH, else None."""
+    here = pathlib.Path(sys.executable).parent / "jupyter-book"
+    return str(here) if here.exists() else shutil.which("jupyter-book")
 
-    target.route("**/*", route)
-    return external
+
+def build_book(out, *args, **env):
+    """``jupyter-book build ROOT --path-output out *args`` with ``env`` added to the environment.
+
+    Returns ``(CompletedProcess, out / "_build")``; skips (``unavailable``) when jupyter-book is missing."""
+    exe = jupyter_book()
+    if exe is None:
+        unavailable("jupyter-book is not installed (pip install -r requirements.txt)")
+    env = dict(os.environ, PYTHONWARNINGS="ignore", **env)  # Python DeprecationWarnings are not Sphinx warnings
+    result = subprocess.run([exe, "build", str(ROOT), *args, "--path-output", str(out)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=900)
+    return result, pathlib.Path(out) / "_build"
 
 
 def deny_reading(monkeypatch, path):

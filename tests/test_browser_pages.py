@@ -6,10 +6,10 @@ leaving 127.0.0.1 is aborted and fails the test. axe-core comes from npm (packag
 `make node_modules`, run by `make test`, installs it into the git-ignored node_modules/).
 """
 import sys
-import urllib.parse
 
 import pytest
-from test_playground import ROOT, _unavailable, browser, playwright_api, server, site  # noqa: F401 (fixtures)
+from helpers import block_off_loopback, unavailable
+from test_playground import ROOT, browser, playwright_api, server, site  # noqa: F401 (fixtures)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import page_weight
@@ -30,16 +30,8 @@ class Offline:
     """A browser context whose requests may go to 127.0.0.1 only; the others are aborted and recorded."""
 
     def __init__(self, chromium, **options):
-        self.external = []
         self.context = chromium.new_context(**options)
-        self.context.route("**/*", self._route)
-
-    def _route(self, route):
-        if urllib.parse.urlsplit(route.request.url).hostname != "127.0.0.1":
-            self.external.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
+        self.external = block_off_loopback(self.context)
 
     def close(self):
         self.context.close()
@@ -194,7 +186,7 @@ def train_playground(page):
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop-1280", "phone-390"])
 def test_axe_finds_no_serious_violation_on_any_page(offline, server, site, scheme, device):  # noqa: F811
     if not AXE.exists():
-        _unavailable(f"{AXE} is missing: run `make node_modules` (npm ci)")
+        unavailable(f"{AXE} is missing: run `make node_modules` (npm ci)")
     page = offline(color_scheme=scheme, **device).context.new_page()
     # Colour contrast, by far the slowest rule (every text node), is checked at desktop width in
     # both colour schemes: the book's colours do not depend on the width. Every other rule runs

@@ -5,15 +5,14 @@ the PDF back with poppler's pdftotext / pdfimages (Debian: poppler-utils). Witho
 playwright package or poppler these tests skip, except under CI=true, where they fail.
 """
 import json
-import os
-import pathlib
 import re
 import shutil
 import subprocess
 import sys
 
 import pytest
-from test_playground import ROOT, _unavailable, browser, playwright_api  # noqa: F401 (fixtures)
+from helpers import build_book, unavailable
+from test_playground import ROOT, browser, playwright_api  # noqa: F401 (fixtures)
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import book_pdf
@@ -40,15 +39,8 @@ def squash(text):
 
 @pytest.fixture(scope="module")
 def singlehtml(tmp_path_factory):
-    exe = pathlib.Path(sys.executable).parent / "jupyter-book"
-    exe = str(exe) if exe.exists() else shutil.which("jupyter-book")
-    if exe is None:
-        _unavailable("jupyter-book is not installed (pip install -r requirements.txt)")
-    out = tmp_path_factory.mktemp("pdf-book")
-    result = subprocess.run([exe, "build", str(ROOT), "--builder", "singlehtml", "--path-output", str(out)],
-                            cwd=ROOT, env=dict(os.environ, PYTHONWARNINGS="ignore"),
-                            capture_output=True, text=True, timeout=900)
-    folder = out / "_build" / "singlehtml"
+    result, out = build_book(tmp_path_factory.mktemp("pdf-book"), "--builder", "singlehtml")
+    folder = out / "singlehtml"
     assert result.returncode == 0 and (folder / "index.html").exists(), (result.stdout + result.stderr)[-4000:]
     return folder
 
@@ -56,7 +48,7 @@ def singlehtml(tmp_path_factory):
 @pytest.fixture(scope="module")
 def pdf_text(singlehtml, playwright_api):  # noqa: F811 (playwright_api: skips without Chromium)
     if not shutil.which("pdftotext"):
-        _unavailable("pdftotext is missing: apt-get install -y --no-install-recommends poppler-utils")
+        unavailable("pdftotext is missing: apt-get install -y --no-install-recommends poppler-utils")
     pdf = singlehtml.parent / "pdf" / "microgpt-book.pdf"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "book_pdf.py"), str(singlehtml), str(pdf)],
                    check=True, capture_output=True, text=True, timeout=600)

@@ -6,31 +6,22 @@ with Playwright and Debian's Chromium (/usr/bin/chromium; never ``playwright ins
 Any request leaving 127.0.0.1 fails the test that made it. Without Chromium (or the
 ``playwright`` package) these tests skip, except under ``CI=true``, where they fail.
 """
-import functools
-import http.server
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
 
 import pytest
-from helpers import block_off_loopback
+from helpers import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, build_book, serve, unavailable
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import playground_assets  # noqa: E402  (the Sphinx hook: Pyodide version and cache folder)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 # Belt and braces: no host name but 127.0.0.1 resolves (the route below records them).
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 PAGE = "book/playground.html"
 # Console errors from the book's theme on every page, not from the playground:
 # sphinx-thebe 0.3.1 inserts its config <script> twice under Sphinx 7, and
@@ -39,20 +30,14 @@ PAGE = "book/playground.html"
 THEME_ERRORS = ()
 
 
-def _unavailable(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the playground tests must run in CI)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def playwright_api():
     if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
+        unavailable(f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("the playwright package is missing: pip install -r requirements-test.txt")
+        unavailable("the playwright package is missing: pip install -r requirements-test.txt")
     with sync_playwright() as p:
         yield p
 
@@ -72,42 +57,18 @@ def site(tmp_path_factory):
         # `make test` fetches it first; a bare `pytest` run may not have.
         made = subprocess.run(["make", "-C", str(ROOT), "pyodide"], capture_output=True, text=True)
         if made.returncode:
-            _unavailable(f"Pyodide is not in {cache} and `make pyodide` failed:\n{made.stderr[-2000:]}")
-    exe = pathlib.Path(sys.executable).parent / "jupyter-book"
-    exe = str(exe) if exe.exists() else shutil.which("jupyter-book")
-    if exe is None:
-        _unavailable("jupyter-book is not installed (pip install -r requirements.txt)")
-    out = tmp_path_factory.mktemp("playground-book")
-    env = dict(os.environ, PYODIDE="local", PYTHONWARNINGS="ignore")
-    result = subprocess.run([exe, "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
-    html = out / "_build" / "html"
+            unavailable(f"Pyodide is not in {cache} and `make pyodide` failed:\n{made.stderr[-2000:]}")
+    result, out = build_book(tmp_path_factory.mktemp("playground-book"), PYODIDE="local")
+    html = out / "html"
     assert result.returncode == 0 and (html / PAGE).exists(), (result.stdout + result.stderr)[-4000:]
     return html
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _QuietServer(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        # A page closed mid-download (the browser aborts requests when a test ends) is not an error.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
 
 
 @pytest.fixture(scope="module")
 def server(site):
     """A loopback HTTP server on a free port; yields its base URL."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    httpd = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,9 @@ offline (no console error, no request off loopback) with at least 10 slides, the
 Builds the book (and `make slides` into it) in a temporary folder; Debian's /usr/bin/chromium through Playwright
 (never `playwright install`). Without Chromium or playwright these tests skip, except under CI=true.
 """
-import functools
-import http.server
-import os
 import pathlib
-import shutil
 import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -19,19 +14,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 sys.path.insert(0, str(ROOT / "scripts"))
 import quiz  # noqa: E402
-from helpers import block_off_loopback  # noqa: E402
+from helpers import block_off_loopback, build_book, serve, unavailable  # noqa: E402
+from test_playground import browser, playwright_api  # noqa: E402, F401 (fixtures: skip without Chromium)
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
-
-
-def _unavailable(reason):
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI)")
-    pytest.skip(reason)
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -44,55 +30,26 @@ def test_every_chapter_has_a_valid_quiz(name):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    exe = pathlib.Path(sys.executable).parent / "jupyter-book"
-    exe = str(exe) if exe.exists() else shutil.which("jupyter-book")
-    if exe is None:
-        _unavailable("jupyter-book is not installed")
-    out = tmp_path_factory.mktemp("teacher-book")
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
-    result = subprocess.run([exe, "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
-    html = out / "_build" / "html"
+    result, out = build_book(tmp_path_factory.mktemp("teacher-book"))
+    html = out / "html"
     assert result.returncode == 0 and (html / "book" / "syllabus.html").exists(), \
         (result.stdout + result.stderr)[-3000:]
     made = subprocess.run(["make", "-C", str(ROOT), "reveal"], capture_output=True, text=True)
     if made.returncode:
-        _unavailable(f"reveal.js could not be fetched (`make reveal`):\n{made.stderr[-1500:]}")
+        unavailable(f"reveal.js could not be fetched (`make reveal`):\n{made.stderr[-1500:]}")
     reveal = next((ROOT / ".cache").glob("reveal.js-*"))
     subprocess.run([sys.executable, str(ROOT / "scripts" / "slides.py"), "--reveal", str(reveal),
                     "--out", str(html / "slides")], check=True, capture_output=True, timeout=600)
     return html
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(site) as base:
+        yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is missing")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def _open(browser, url):
+def _open(browser, url):  # noqa: F811 (the fixture)
     """A page that records console errors, page errors, failed responses and requests off loopback."""
     page = browser.new_page()
     seen = {"errors": [], "external": block_off_loopback(page)}
@@ -105,7 +62,7 @@ def _open(browser, url):
     return page, seen
 
 
-def test_quiz_right_and_wrong_answers_get_the_right_feedback(browser, server):
+def test_quiz_right_and_wrong_answers_get_the_right_feedback(browser, server):  # noqa: F811 (the fixture)
     page, seen = _open(browser, server + "notebooks/03_autograd.html")
     data = quiz.load(ROOT / "book" / "quizzes" / "03_autograd.json")
     choice = next(i for i, q in enumerate(data["questions"], 1) if q["type"] == "choice")
@@ -129,7 +86,7 @@ def test_quiz_right_and_wrong_answers_get_the_right_feedback(browser, server):
     page.close()
 
 
-def test_syllabus_page_lists_the_three_plans(browser, server):
+def test_syllabus_page_lists_the_three_plans(browser, server):  # noqa: F811 (the fixture)
     page, seen = _open(browser, server + "book/syllabus.html")
     text = page.inner_text("main")
     for weeks in (6, 8, 10):
@@ -140,7 +97,7 @@ def test_syllabus_page_lists_the_three_plans(browser, server):
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_slide_deck_opens_offline_with_ten_slides(browser, server, name):
+def test_slide_deck_opens_offline_with_ten_slides(browser, server, name):  # noqa: F811 (the fixture)
     page, seen = _open(browser, server + f"slides/{name}.slides.html")
     page.wait_for_function("window.Reveal && Reveal.isReady()")
     total = page.evaluate("Reveal.getTotalSlides()")
