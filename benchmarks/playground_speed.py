@@ -35,7 +35,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from loopback import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402 (the loopback server and Chromium's flags)
+from loopback import CHROMIUM, CHROMIUM_ARGS, check_book, fail, serve  # noqa: E402 (the loopback server and Chromium's flags)
 
 STEPS = 1000
 LIMIT_SECONDS = 30.0
@@ -48,6 +48,15 @@ def build_site(out):
     subprocess.run([str(exe), "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     return out / "_build" / "html"
+
+
+def check_site(site):
+    """Exit 2 with one line unless ``site`` is a book built with PYODIDE=local (the benchmark works offline)."""
+    check_book("playground_speed", site, "book/playground.html", build="make book PYODIDE=local")
+    config = json.loads((site / "_static" / "playground" / "config.json").read_text())
+    if config.get("pyodide") != "local":
+        fail("playground_speed", f"{site} loads Pyodide from {config.get('indexURL')}, not from the book: "
+             "rebuild it with make book PYODIDE=local")
 
 
 def native(engine):
@@ -219,6 +228,11 @@ def main():
     if args.native_only:
         print(json.dumps({"seconds": native(args.native_only), "python": platform.python_version()}))
         return 0
+    if args.native_python and not os.access(pathlib.Path(args.native_python).expanduser(), os.X_OK):
+        fail("playground_speed", f"--native-python {args.native_python} is not a program that runs "
+             "(e.g. ~/.pyenv/versions/3.13.0/bin/python)")
+    if args.site:
+        check_site(pathlib.Path(args.site))
     with tempfile.TemporaryDirectory() as tmp:
         site = pathlib.Path(args.site) if args.site else build_site(pathlib.Path(tmp))
         b = browser(site)

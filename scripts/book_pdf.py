@@ -13,9 +13,8 @@ import argparse
 import os
 import pathlib
 import re
-import sys
 
-from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve
+from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, check_book, serve
 
 # A4 with 12 mm side margins: the printable width in CSS pixels (96 per inch).
 PAGE = {"format": "A4", "margin": {"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"}}
@@ -61,11 +60,7 @@ def main(argv=None):
     parser.add_argument("singlehtml", type=pathlib.Path, help="the singlehtml build folder (has index.html)")
     parser.add_argument("pdf", type=pathlib.Path, help="where to write the PDF")
     args = parser.parse_args(argv)
-    if not (args.singlehtml / "index.html").is_file():
-        sys.exit(f"book_pdf: no {args.singlehtml / 'index.html'}: build it first "
-                 "(jupyter-book build --builder singlehtml .)")
-    if not pathlib.Path(CHROMIUM).exists():
-        sys.exit(f"book_pdf: {CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
+    check_book("book_pdf", args.singlehtml, build="jupyter-book build --builder singlehtml .")
     from playwright.sync_api import sync_playwright
 
     args.pdf.parent.mkdir(parents=True, exist_ok=True)

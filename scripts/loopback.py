@@ -10,6 +10,7 @@ Debian's Chromium (/usr/bin/chromium), never a browser downloaded by Playwright.
 import contextlib
 import functools
 import http.server
+import pathlib
 import sys
 import threading
 import urllib.parse
@@ -64,3 +65,17 @@ def block_off_loopback(target, also_abort=()):
 
     target.route("**/*", route)
     return external
+
+
+def check_book(prog, folder, page="index.html", build="make book"):
+    """Exit 2 with one line unless ``folder`` holds a built ``page`` and Debian's Chromium is installed."""
+    path = pathlib.Path(folder) / page
+    if not path.is_file():
+        fail(prog, f"no {path}: build the book first ({build})")
+    if not pathlib.Path(CHROMIUM).exists():
+        fail(prog, f"{CHROMIUM} is missing: apt-get install -y --no-install-recommends chromium")
+
+
+def fail(prog, message):
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    sys.exit(2)

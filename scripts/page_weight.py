@@ -16,7 +16,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve
+from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, check_book, serve
 
 MB = 1_000_000
 # The book's Python worker (Pyodide, 13.5 MB, and the chapter models) is not counted: the live widgets'
@@ -87,6 +87,7 @@ def main(argv=None):
     parser.add_argument("--files", action="store_true", help="also list the heaviest files of each page")
     parser.add_argument("--settle", action="store_true", help="wait for the network to be idle on each page")
     args = parser.parse_args(argv)
+    check_book("page_weight", args.html)
     global SETTLE
     SETTLE = args.settle
     from playwright.sync_api import sync_playwright
