@@ -19,7 +19,13 @@ unexport MPLBACKEND
 # Pyodide's official CDN) or `local` (`make book PYODIDE=local`: the npm package,
 # fetched by `make pyodide`, is copied into the built book; no network at view time).
 PYODIDE ?= cdn
+ifeq ($(strip $(PYODIDE)),)
+PYODIDE := cdn
+endif
 export PYODIDE
+ifeq ($(filter $(PYODIDE),cdn local),)
+$(error PYODIDE=$(PYODIDE): use cdn (the default) or local)
+endif
 # PYODIDE_VERSION and PYODIDE_INTEGRITY: written once, in book/_ext/pyodide.env (the book build reads it too).
 include book/_ext/pyodide.env
 PYODIDE_DIR       := .cache/pyodide-$(PYODIDE_VERSION)
@@ -49,6 +55,7 @@ venv: $(STAMP)
 
 # Reinstall only when a requirements file (or the package metadata) changes.
 $(STAMP): requirements.txt requirements-test.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: PYTHON=$(PYTHON) is not a program: name a Python 3.10-3.13 (e.g. PYTHON=python3.12)" >&2; exit 2; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-test.txt
 	$(BIN)/python -m pip install --disable-pip-version-check -e .

@@ -374,7 +374,7 @@ def main(argv=None):
     ap.add_argument("--memory", type=int, default=8 << 30, help="bytes of address space for the worker and kernel")
     args = ap.parse_args(argv)
     if not pathlib.Path(args.submissions).is_dir():
-        sys.exit(f"grade.py: {args.submissions} is not a folder (one sub-folder per student)")
+        ap.exit(2, f"grade.py: error: {args.submissions} is not a folder (one sub-folder per student)\n")
     return grade_all(args)
 
 

@@ -179,6 +179,7 @@ def copy_local_pyodide(outdir):
 
 
 def on_config_inited(app, config):
+    pyodide_mode()  # a bad PYODIDE fails the build before it starts, not after it
     if str(STATIC) not in map(str, config.html_static_path):
         config.html_static_path.append(str(STATIC))
 
