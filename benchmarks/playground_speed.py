@@ -35,19 +35,20 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from loopback import CHROMIUM, CHROMIUM_ARGS, check_book, fail, serve  # noqa: E402 (the loopback server and Chromium's flags)
+from loopback import CHROMIUM, CHROMIUM_ARGS, build_book, check_book, fail, serve  # noqa: E402 (the loopback server and Chromium's flags)
 
 STEPS = 1000
 LIMIT_SECONDS = 30.0
 
 
 def build_site(out):
-    env = dict(os.environ, PYODIDE="local")
     subprocess.run(["make", "-C", str(ROOT), "pyodide"], check=True, stdout=subprocess.DEVNULL)
-    exe = pathlib.Path(sys.executable).parent / "jupyter-book"
-    subprocess.run([str(exe), "build", str(ROOT), "--path-output", str(out)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    return out / "_build" / "html"
+    result, build = build_book(out, PYODIDE="local")
+    if result is None:
+        fail("playground_speed", "jupyter-book is not installed: run make book first, or pass --site")
+    if result.returncode:
+        fail("playground_speed", f"the book build failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
+    return build / "html"
 
 
 def check_site(site):

@@ -40,6 +40,19 @@ EXERCISE_ID = re.compile(r"\b(?:check|answer)_(\d+)_(\d+)\b")
 TEXT_STUB = "*Your notes on exercise {ex} (not autograded; your teacher may read them):*"
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line, ``prog: error: ... (see: prog --help)``, and exit 2."""
+
+    def error(self, message):
+        fail(self.prog, f"{message} (see: {self.prog} --help)")
+
+
+def fail(prog, message):
+    """Print ``prog: error: message`` on one line and exit 2."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def chapter_paths(names):
     if not names:
         return sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
@@ -49,7 +62,7 @@ def chapter_paths(names):
         if not path.suffix:
             path = NOTEBOOKS / (name + ".ipynb")
         if not path.exists():
-            sys.exit(f"editions.py: no notebook {path}; names look like 08_training")
+            fail("editions.py", f"no notebook {path}; names look like 08_training")
         out.append(path)
     return out
 
@@ -189,6 +202,16 @@ def solution_lines(nb, min_len=12):
 
 
 def write_student(paths, out):
+    """Write each chapter's student edition into ``out``; refuses (before writing anything) a folder that is a
+    file, or a target that holds solutions (the instructor notebooks themselves, or a copy of them)."""
+    if out.exists() and not out.is_dir():
+        fail("editions.py", f"--out {out} is a file, not a folder: give a folder for the student edition")
+    for path in paths:
+        target = out / path.name
+        if target.exists() and (target.resolve() == path.resolve() or BEGIN_SOLUTION in target.read_text(
+                encoding="utf-8", errors="replace")):
+            fail("editions.py", f"--out {out}: {target} holds the solutions (an instructor notebook); writing the "
+                 "student edition there would delete them: give another folder")
     out.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -197,8 +220,8 @@ def write_student(paths, out):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    ap = OneLineParser(prog="editions.py", description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=OneLineParser)
     s = sub.add_parser("student", help="write the student edition")
     s.add_argument("--out", type=pathlib.Path, default=STUDENT_DIR)
     s.add_argument("names", nargs="*")

@@ -349,6 +349,42 @@ def digests(name, write):
     return 0
 
 
+def _positive(text):
+    """argparse type: a whole number > 0 (a limit of 0 would mean no limit to nbclient, or grade nothing)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number > 0, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"a whole number > 0, got {value}")
+    return value
+
+
+def _check_args(args):
+    """The one-line reason these arguments cannot be graded, or None; checked before any notebook runs."""
+    subs = pathlib.Path(args.submissions)
+    if not subs.is_dir():
+        return f"{args.submissions} is not a folder (one sub-folder per student)"
+    if not any(p.is_dir() and not p.is_symlink() for p in subs.iterdir()):
+        return f"{args.submissions} has no student sub-folders (expected e.g. {subs / 'alice' / '03_autograd.ipynb'})"
+    if args.source is not None:
+        src = pathlib.Path(args.source)
+        if not src.is_dir() or not any(src.glob("*.ipynb")):
+            return f"--source {args.source} is not a folder of instructor notebooks (*.ipynb)"
+        known = sorted(p.stem for p in src.glob("*.ipynb"))
+    else:
+        known = [p.stem for p in editions.chapter_paths([])]
+    unknown = [ch for ch in args.chapters.split(",") if ch and ch not in known] if args.chapters else []
+    if unknown:
+        return f"--chapters {','.join(unknown)}: not a chapter of this course; choose from {','.join(known)}"
+    out = pathlib.Path(args.out)
+    if out.exists() and not out.is_dir():
+        return f"--out {args.out} is a file, not a folder: give a folder for the grades"
+    if out.resolve().is_relative_to(subs.resolve()):
+        return f"--out {args.out} is inside the submissions: the next run would grade it; give a folder outside"
+    return None
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--sandbox"]:
@@ -357,24 +393,27 @@ def main(argv=None):
         worker(argv[1], argv[2], int(argv[3]), int(argv[4]))
         return 0
     if argv[:1] == ["digests"]:
-        ap = argparse.ArgumentParser(prog="grade.py digests")
+        ap = editions.OneLineParser(prog="grade.py digests")
         ap.add_argument("name")
         ap.add_argument("--write", action="store_true", help="write them into the twin's Check(...) lines")
         a = ap.parse_args(argv[1:])
         return digests(a.name, a.write)
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("submissions")
-    ap.add_argument("--out", default=str(ROOT / "_build" / "grades"))
+    ap = editions.OneLineParser(prog="grade.py", description=__doc__.split("\n")[0])
+    ap.add_argument("submissions", help="folder with one sub-folder per student, each holding chapter notebooks")
+    ap.add_argument("--out", default=str(ROOT / "_build" / "grades"),
+                    help="folder for grades.csv, report.txt and feedback/ (default: _build/grades)")
     ap.add_argument("--source", default=None, help="folder of instructor notebooks (default: notebooks/)")
     ap.add_argument("--chapters", default="", help="comma-separated chapter names (default: every one submitted)")
-    ap.add_argument("--cell-timeout", type=int, default=300, help="seconds one cell may run")
-    ap.add_argument("--timeout", type=int, default=900, help="seconds one notebook may run in all")
-    ap.add_argument("--max-output", type=int, default=5_000_000,
-                    help="bytes a notebook may print (and write to a file)")
-    ap.add_argument("--memory", type=int, default=8 << 30, help="bytes of address space for the worker and kernel")
+    ap.add_argument("--cell-timeout", type=_positive, default=300, help="seconds one cell may run (default: 300)")
+    ap.add_argument("--timeout", type=_positive, default=900, help="seconds one notebook may run in all (default: 900)")
+    ap.add_argument("--max-output", type=_positive, default=5_000_000,
+                    help="bytes a notebook may print (and write to a file) (default: 5000000)")
+    ap.add_argument("--memory", type=_positive, default=8 << 30,
+                    help="bytes of address space for the worker and kernel (default: 8589934592, 8 GiB)")
     args = ap.parse_args(argv)
-    if not pathlib.Path(args.submissions).is_dir():
-        ap.exit(2, f"grade.py: error: {args.submissions} is not a folder (one sub-folder per student)\n")
+    problem = _check_args(args)
+    if problem:
+        editions.fail("grade.py", problem)
     return grade_all(args)
 
 

@@ -2,8 +2,6 @@
 import os
 import pathlib
 import random
-import shutil
-import subprocess
 import sys
 
 import pytest
@@ -15,10 +13,20 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 # The loopback server, Chromium's path and flags, and the request filter: one copy, in scripts/loopback.py.
 from loopback import CHROMIUM, CHROMIUM_ARGS, block_off_loopback, serve  # noqa: E402, F401 (re-exported)
+from loopback import build_book as loopback_build_book  # noqa: E402
 
 # The reference microgpt's first 20 losses (seed 42, article config): kept under this name for the
 # tests that import it; the figures themselves come from the package's reference_run().
 GOLDEN_2017_FIRST_LOSSES = reference_run()["first_losses"]
+
+
+def assert_one_line_error(proc, fragment, prog="microgpt"):
+    """A refused command: exit 2, one line ``prog: error: ...`` on stderr holding ``fragment``, no traceback."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"{prog}: error: ") and fragment in lines[0], lines[0]
+    assert "Traceback" not in proc.stderr
 
 
 def central_difference(f, x, h=1e-6):
@@ -88,23 +96,12 @@ def unavailable(reason):
     pytest.skip(reason)
 
 
-def jupyter_book():
-    """The jupyter-book next to this interpreter (the venv's), else the one on PATH, else None."""
-    here = pathlib.Path(sys.executable).parent / "jupyter-book"
-    return str(here) if here.exists() else shutil.which("jupyter-book")
-
-
 def build_book(out, *args, **env):
-    """``jupyter-book build ROOT --path-output out *args`` with ``env`` added to the environment.
-
-    Returns ``(CompletedProcess, out / "_build")``; skips (``unavailable``) when jupyter-book is missing."""
-    exe = jupyter_book()
-    if exe is None:
+    """``loopback.build_book``: ``(CompletedProcess, out / "_build")``; skips (``unavailable``) without jupyter-book."""
+    result, build = loopback_build_book(out, *args, **env)
+    if result is None:
         unavailable("jupyter-book is not installed (pip install -r requirements.txt)")
-    env = dict(os.environ, PYTHONWARNINGS="ignore", **env)  # Python DeprecationWarnings are not Sphinx warnings
-    result = subprocess.run([exe, "build", str(ROOT), *args, "--path-output", str(out)], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=900)
-    return result, pathlib.Path(out) / "_build"
+    return result, build
 
 
 def deny_reading(monkeypatch, path):

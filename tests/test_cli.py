@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import GOLDEN_2017_FIRST_LOSSES
+from helpers import GOLDEN_2017_FIRST_LOSSES, assert_one_line_error
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -14,14 +14,6 @@ def run(*args, cwd=None):
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, "-m", "microgpt", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
-
-
-def assert_one_line_error(proc, fragment):
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("microgpt: error: ") and fragment in lines[0], lines[0]
-    assert "Traceback" not in proc.stderr
 
 
 def test_cli_reproduces_the_golden_losses(tmp_path):

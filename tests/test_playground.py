@@ -12,7 +12,6 @@ import pathlib
 import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -85,9 +84,9 @@ class Visit:
     """One page visit: records console errors, failed responses and every request leaving loopback."""
 
     def __init__(self, context, base, path=PAGE):
-        self.errors, self.external, self.bad_responses, self.seen = [], [], [], []
+        self.errors, self.bad_responses, self.seen = [], [], []
         self.page = context.new_page()
-        self.page.route("**/*", self._route)
+        self.external = block_off_loopback(self.page, seen=self.seen, hold=self._hold)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
         self.page.on("response", self._response)
@@ -100,14 +99,9 @@ class Visit:
                                     "|| (window.mgPlayground && window.mgPlayground.state === 'error')",
                                     timeout=60_000)
 
-    def _route(self, route):
-        url = route.request.url
-        self.seen.append(url)
-        if urllib.parse.urlsplit(url).hostname != "127.0.0.1":
-            self.external.append(url)
-            route.abort()
-        else:
-            route.continue_()
+    def _hold(self, route):
+        """Take over a loopback request (return True); a plain visit lets every one through."""
+        return False
 
     def _console(self, msg):
         if msg.type == "error" and not any(known in msg.text for known in THEME_ERRORS):
@@ -478,12 +472,11 @@ class ChapterVisit(Visit):
         assert self.state("window.mgLive.state") == "live", self.page.text_content(".mg-live-label")
         assert self.page.text_content(".mg-live-label").startswith("Live")
 
-    def _route(self, route):
+    def _hold(self, route):
         if self.held is not None and route.request.url.endswith("-py3-none-any.whl"):
-            self.seen.append(route.request.url)
             self.held.append(route)
-        else:
-            super()._route(route)
+            return True
+        return False
 
     def unlabeled(self):
         return self.page.evaluate("""() => [...document.querySelectorAll(

@@ -20,6 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 import editions  # noqa: E402
 import grade  # noqa: E402
+from helpers import assert_one_line_error  # noqa: E402
 
 # The graded chapters; the maths refresher (00_maths) has ungraded self-checks only (tested below).
 CHAPTERS = sorted(p for p in (ROOT / "notebooks").glob("[0-9]*.ipynb") if p.stem != "00_maths")
@@ -241,3 +242,69 @@ def test_real_chapter_solution_full_marks_student_edition_zero(real_chapter):
     assert by["solution"] and all(p == m for p, m in by["solution"])
     assert by["untouched"] and all(p == 0 for p, _ in by["untouched"])
     assert "raised" not in untouched_feedback  # the student edition runs top to bottom without an error
+
+
+# ---------------------------------------------------------------- bad input, as a teacher would type it
+
+def editions_run(*args):
+    return run_script("editions.py", *args)
+
+
+def run_script(script, *args):
+    import subprocess
+    return subprocess.run([sys.executable, str(ROOT / "scripts" / script), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_student_edition_never_overwrites_instructor_notebooks(tmp_path):
+    copy = tmp_path / "course"
+    copy.mkdir()
+    src = ROOT / "notebooks" / "03_autograd.ipynb"
+    (copy / src.name).write_bytes(src.read_bytes())
+    before = {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
+    assert_one_line_error(editions_run("student", "--out", str(ROOT / "notebooks")),
+                          "holds the solutions", "editions.py")
+    assert_one_line_error(editions_run("student", "--out", str(copy), "03_autograd"),
+                          "holds the solutions", "editions.py")
+    assert {p.name: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")} == before
+    assert (copy / src.name).read_bytes() == src.read_bytes()
+    afile = tmp_path / "afile"
+    afile.write_text("keep")
+    assert_one_line_error(editions_run("student", "--out", str(afile)),
+                          "is a file", "editions.py")
+    assert afile.read_text() == "keep"
+    assert_one_line_error(editions_run("studnet"),
+                          "invalid choice", "editions.py")
+    assert_one_line_error(editions_run("student", "08_trainin"),
+                          "names look like 08_training", "editions.py")
+
+
+def test_student_edition_can_be_rewritten(tmp_path):
+    for _ in range(2):  # the second run replaces the first student edition, which holds no solutions
+        result = run_script("editions.py", "student", "--out", str(tmp_path), "03_autograd")
+        assert result.returncode == 0, result.stderr
+    assert editions.BEGIN_SOLUTION not in (tmp_path / "03_autograd.ipynb").read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--cell-timeout", "0"], "argument --cell-timeout: a whole number > 0, got 0"),
+    (["--timeout", "abc"], "argument --timeout: a whole number > 0, got 'abc'"),
+    (["--memory", "-1"], "argument --memory: a whole number > 0"),
+    (["--chapters", "03_autograd,3_autograd"], "--chapters 3_autograd: not a chapter of this course; choose from"),
+    (["--source", "{tmp}/nothing"], "is not a folder of instructor notebooks"),
+    (["--out", "{tmp}/afile"], "is a file, not a folder"),
+    (["--out", "{tmp}/subs/grades"], "is inside the submissions"),
+])
+def test_grader_refuses_bad_arguments_before_running_anything(tmp_path, args, words):
+    subs = tmp_path / "subs" / "alice"
+    subs.mkdir(parents=True)
+    (subs / "03_autograd.ipynb").write_text("{}")
+    (tmp_path / "afile").write_text("keep")
+    args = [a.format(tmp=tmp_path) for a in args]
+    assert_one_line_error(run_script("grade.py", str(tmp_path / "subs"), *args), words, "grade.py")
+    assert (tmp_path / "afile").read_text() == "keep"
+    assert not (tmp_path / "subs" / "grades").exists()
+
+
+def test_grader_refuses_a_folder_without_students(tmp_path):
+    assert_one_line_error(run_script("grade.py", str(tmp_path)), "has no student sub-folders", "grade.py")
