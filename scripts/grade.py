@@ -99,11 +99,17 @@ def graded_notebook(submission, instructor):
 # ---------------------------------------------------------------- the worker (runs the untrusted notebook)
 
 def _limits(max_output, memory):
-    """Runs in the worker process before exec: resource limits (output file size, memory, no core dumps)."""
+    """Runs in the worker process before exec: resource limits (output file size, memory, no core dumps), and
+    on Linux a SIGKILL as soon as the grader dies, however it dies (the worker has a session of its own, so no
+    signal sent to the grader's process group reaches it)."""
     import resource
     resource.setrlimit(resource.RLIMIT_FSIZE, (max_output, max_output))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def can_sandbox():
@@ -205,7 +211,8 @@ def run_isolated(nb, cell_timeout, total_timeout, max_output, memory):
         me = str(pathlib.Path(__file__).resolve())
         sandboxed = can_sandbox()
         if sandboxed:
-            cmd = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "--net",
+            cmd = ["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
+                   "--mount-proc", "--net",
                    sys.executable, me, "--sandbox", str(scratch), *rest]
         else:
             cmd = [sys.executable, me, "--worker", *rest]
@@ -414,7 +421,16 @@ def main(argv=None):
     problem = _check_args(args)
     if problem:
         editions.fail("grade.py", problem)
-    return grade_all(args)
+    # Ctrl-C or a kill (SIGTERM) ends the run through the finally blocks that kill each worker and its kernel.
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        return grade_all(args)
+    except KeyboardInterrupt:
+        print(f"grade.py: interrupted; {pathlib.Path(args.out) / 'grades.csv'} was not written (the submissions "
+              "are untouched): run it again", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 if __name__ == "__main__":

@@ -308,3 +308,50 @@ def test_grader_refuses_bad_arguments_before_running_anything(tmp_path, args, wo
 
 def test_grader_refuses_a_folder_without_students(tmp_path):
     assert_one_line_error(run_script("grade.py", str(tmp_path)), "has no student sub-folders", "grade.py")
+
+
+def _processes_under(folder):
+    """PIDs of the processes whose command line names ``folder`` (a grading run's scratch folders are there)."""
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGKILL"])
+def test_stopping_the_grader_stops_the_students_code(tmp_path, signame):
+    """Ctrl-C (one line, exit 130), a kill, even SIGKILL: no student's kernel is left running a loop."""
+    import signal
+    import subprocess
+    import time
+    source, subs, scratch = tmp_path / "source", tmp_path / "subs" / "carol", tmp_path / "scratch"
+    for folder in (source, subs, scratch):
+        folder.mkdir(parents=True)
+    instructor = _tiny_instructor()
+    nbformat.write(instructor, source / "99_tiny.ipynb")
+    nbformat.write(_with_answer(instructor, "9.1", "while True:\n    pass"), subs / "99_tiny.ipynb")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grade.py"), "--source", str(source),
+                             "--out", str(tmp_path / "out"), "--cell-timeout", "600", str(tmp_path / "subs")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=dict(os.environ, TMPDIR=str(scratch)))
+    deadline = time.monotonic() + 120
+    while not any("ipykernel" in pathlib.Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+                  for pid in _processes_under(scratch) if pathlib.Path(f"/proc/{pid}").exists()):
+        assert time.monotonic() < deadline and proc.poll() is None, "the student's kernel never started"
+        time.sleep(0.5)
+    time.sleep(1)  # the kernel is in the loop
+    os.kill(proc.pid, getattr(signal, signame))
+    _, err = proc.communicate(timeout=60)
+    if signame == "SIGINT":
+        assert proc.returncode == 130 and err.count("\n") == 1, err
+        assert err.startswith("grade.py: interrupted;") and "grades.csv was not written" in err, err
+    deadline = time.monotonic() + 20
+    while _processes_under(scratch) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _processes_under(scratch), "the student's code is still running after the grader stopped"
+    assert (subs / "99_tiny.ipynb").exists()
