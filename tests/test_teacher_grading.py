@@ -338,15 +338,22 @@ def test_stopping_the_grader_stops_the_students_code(tmp_path, signame):
     proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grade.py"), "--source", str(source),
                              "--out", str(tmp_path / "out"), "--cell-timeout", "600", str(tmp_path / "subs")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, TMPDIR=str(scratch)))
-    deadline = time.monotonic() + 120
-    while not any("ipykernel" in pathlib.Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-                  for pid in _processes_under(scratch) if pathlib.Path(f"/proc/{pid}").exists()):
-        assert time.monotonic() < deadline and proc.poll() is None, "the student's kernel never started"
-        time.sleep(0.5)
-    time.sleep(1)  # the kernel is in the loop
-    os.kill(proc.pid, getattr(signal, signame))
-    _, err = proc.communicate(timeout=60)
+                            env=dict(os.environ, TMPDIR=str(scratch)),
+                            # Ctrl-C as at a terminal: pytest-xdist's workers ignore SIGINT, and children inherit that
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 120
+        while not any("ipykernel" in pathlib.Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+                      for pid in _processes_under(scratch) if pathlib.Path(f"/proc/{pid}").exists()):
+            assert time.monotonic() < deadline and proc.poll() is None, "the student's kernel never started"
+            time.sleep(0.5)
+        time.sleep(1)  # the kernel is in the loop
+        os.kill(proc.pid, getattr(signal, signame))
+        _, err = proc.communicate(timeout=60)
+    finally:  # whatever failed, leave no grader (or student loop) running behind the tests
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
     if signame == "SIGINT":
         assert proc.returncode == 130 and err.count("\n") == 1, err
         assert err.startswith("grade.py: interrupted;") and "grades.csv was not written" in err, err
