@@ -47,7 +47,8 @@ def build_site(out):
     if result is None:
         fail("playground_speed", "jupyter-book is not installed: run make book first, or pass --site")
     if result.returncode:
-        fail("playground_speed", f"the book build failed: {(result.stderr or result.stdout).strip().splitlines()[-1:]}")
+        last = (result.stderr or result.stdout).strip().splitlines() or [f"exit code {result.returncode}"]
+        fail("playground_speed", f"the book build failed: {last[-1]}")
     return build / "html"
 
 

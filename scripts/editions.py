@@ -28,6 +28,9 @@ import sys
 
 import nbformat
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from loopback import fail  # one line, prog: error: ..., exit 2: the scripts' one copy
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT_DIR = ROOT / "_build" / "student"
@@ -45,12 +48,6 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message):
         fail(self.prog, f"{message} (see: {self.prog} --help)")
-
-
-def fail(prog, message):
-    """Print ``prog: error: message`` on one line and exit 2."""
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    sys.exit(2)
 
 
 def chapter_paths(names):

@@ -39,6 +39,7 @@ import nbformat
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import editions
+from loopback import fail
 
 ROOT = editions.ROOT
 MAX_SUBMISSION_BYTES = 50_000_000
@@ -375,10 +376,9 @@ def _check_args(args):
     if not any(p.is_dir() and not p.is_symlink() for p in subs.iterdir()):
         return f"{args.submissions} has no student sub-folders (expected e.g. {subs / 'alice' / '03_autograd.ipynb'})"
     if args.source is not None:
-        src = pathlib.Path(args.source)
-        if not src.is_dir() or not any(src.glob("*.ipynb")):
+        known = sorted(p.stem for p in pathlib.Path(args.source).glob("*.ipynb"))
+        if not known:
             return f"--source {args.source} is not a folder of instructor notebooks (*.ipynb)"
-        known = sorted(p.stem for p in src.glob("*.ipynb"))
     else:
         known = [p.stem for p in editions.chapter_paths([])]
     unknown = [ch for ch in args.chapters.split(",") if ch and ch not in known] if args.chapters else []
@@ -420,7 +420,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     problem = _check_args(args)
     if problem:
-        editions.fail("grade.py", problem)
+        fail("grade.py", problem)
     # Ctrl-C or a kill (SIGTERM) ends the run through the finally blocks that kill each worker and its kernel.
     before = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:

@@ -281,7 +281,7 @@ def test_student_edition_never_overwrites_instructor_notebooks(tmp_path):
 
 def test_student_edition_can_be_rewritten(tmp_path):
     for _ in range(2):  # the second run replaces the first student edition, which holds no solutions
-        result = run_script("editions.py", "student", "--out", str(tmp_path), "03_autograd")
+        result = editions_run("student", "--out", str(tmp_path), "03_autograd")
         assert result.returncode == 0, result.stderr
     assert editions.BEGIN_SOLUTION not in (tmp_path / "03_autograd.ipynb").read_text()
 
@@ -311,14 +311,15 @@ def test_grader_refuses_a_folder_without_students(tmp_path):
 
 
 def _processes_under(folder):
-    """PIDs of the processes whose command line names ``folder`` (a grading run's scratch folders are there)."""
+    """The command lines of the processes that name ``folder`` (a grading run's scratch folders are there)."""
     found = []
     for proc in pathlib.Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(int(proc.name))
-        except OSError:
-            pass
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace") if proc.name.isdigit() else ""
+        except OSError:  # the process ended meanwhile
+            continue
+        if str(folder) in cmdline:
+            found.append(cmdline)
     return found
 
 
@@ -343,8 +344,7 @@ def test_stopping_the_grader_stops_the_students_code(tmp_path, signame):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
-        while not any("ipykernel" in pathlib.Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-                      for pid in _processes_under(scratch) if pathlib.Path(f"/proc/{pid}").exists()):
+        while not any("ipykernel" in cmdline for cmdline in _processes_under(scratch)):
             assert time.monotonic() < deadline and proc.poll() is None, "the student's kernel never started"
             time.sleep(0.5)
         time.sleep(1)  # the kernel is in the loop
